@@ -1,0 +1,1 @@
+// The Entities module: see issue 4.

@@ -1,0 +1,122 @@
+/// A SQL statement with its parameters, built by string interpolation.
+///
+/// Every interpolated value becomes a `$n` placeholder bound in binary format, so values never enter the
+/// SQL text:
+/// ```swift
+/// let query: PostgresQuery = "SELECT id FROM session WHERE token = \(token) AND expires > \(now)"
+/// ```
+/// Identifiers (table and column names) enter only through ``StringInterpolation/appendInterpolation(identifier:)``,
+/// which quotes them. Trusted SQL fragments built by this package's own generators enter through
+/// ``StringInterpolation/appendInterpolation(unescaped:)``.
+public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    /// The SQL text, with `$1`, `$2`... placeholders.
+    public var sql: String
+    /// The encoded parameters.
+    public var binds: PostgresBindings
+
+    /// Creates a query from SQL text and already-encoded parameters.
+    public init(unsafeSQL sql: String, binds: PostgresBindings = PostgresBindings()) {
+        self.sql = sql
+        self.binds = binds
+    }
+
+    public init(stringLiteral value: String) {
+        self.sql = value
+        self.binds = PostgresBindings()
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.sql = stringInterpolation.sql
+        self.binds = stringInterpolation.binds
+        if binds.deferredError == nil, let e = stringInterpolation.identifierError {
+            binds.deferredError = e
+        }
+    }
+
+    /// The SQL text only; bound values are never printed.
+    public var description: String { sql }
+
+    /// Appends a `$n` placeholder bound to `value`.
+    public mutating func appendBind<T: PostgresEncodable>(_ value: T) {
+        binds.append(value)
+        sql += "$\(binds.count)"
+    }
+
+    /// Appends trusted SQL text (never user input).
+    public mutating func appendUnescaped(_ fragment: String) {
+        sql += fragment
+    }
+
+    /// Appends a quoted identifier.
+    public mutating func appendIdentifier(_ name: String) {
+        do {
+            sql += try PostgresQuery.quoteIdentifier(name)
+        } catch {
+            if binds.deferredError == nil { binds.deferredError = error }
+            sql += "\"\""
+        }
+    }
+
+    /// Quotes an identifier the way PostgreSQL's `quote_ident` does: `"` around it, inner `"` doubled.
+    /// Throws for an empty name or one that contains a NUL byte.
+    public static func quoteIdentifier(_ name: String) throws(PostgresCodingError) -> String {
+        guard !name.isEmpty else { throw .invalidValue("an identifier cannot be empty") }
+        guard !name.utf8.contains(0) else { throw .invalidValue("an identifier cannot contain a NUL byte") }
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Builds the SQL text and binds of a ``PostgresQuery``.
+    public struct StringInterpolation: StringInterpolationProtocol, Sendable {
+        public typealias StringLiteralType = String
+
+        @usableFromInline var sql: String
+        @usableFromInline var binds: PostgresBindings
+        @usableFromInline var identifierError: PostgresCodingError?
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            sql = ""
+            sql.reserveCapacity(literalCapacity + interpolationCount * 3)
+            binds = PostgresBindings(capacity: interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) {
+            sql += literal
+        }
+
+        /// Binds a value as the next `$n` parameter.
+        @inlinable public mutating func appendInterpolation<T: PostgresEncodable>(_ value: T) {
+            binds.append(value)
+            sql += "$"
+            sql += String(binds.count)
+        }
+
+        /// Inserts a quoted identifier (`"name"`), for table and column names chosen at run time.
+        public mutating func appendInterpolation(identifier: String) {
+            do {
+                sql += try PostgresQuery.quoteIdentifier(identifier)
+            } catch {
+                if identifierError == nil { identifierError = error }
+                sql += "\"\""
+            }
+        }
+
+        /// Inserts a quoted, schema-qualified name (`"schema"."name"`).
+        public mutating func appendInterpolation(identifier: String, schema: String) {
+            appendInterpolation(identifier: schema)
+            sql += "."
+            appendInterpolation(identifier: identifier)
+        }
+
+        /// Inserts SQL text as is. Only for fragments that come from code, never from user input.
+        public mutating func appendInterpolation(unescaped fragment: String) {
+            sql += fragment
+        }
+    }
+}
+
+extension String {
+    @usableFromInline func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

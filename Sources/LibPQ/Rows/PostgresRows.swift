@@ -1,0 +1,183 @@
+import CLibPQ
+
+/// The rows a query returned, in binary format, kept in the libpq result they arrived in (no copy).
+///
+/// A `PostgresRows` is a random-access collection of ``PostgresRow``. It frees its libpq result when the
+/// last reference to it goes away.
+// @unchecked Sendable: the PGresult is never mutated after libpq hands it over, and libpq documents a
+// PGresult as safe to read from any thread once created; PQclear runs once, in deinit.
+public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
+    let result: OpaquePointer?
+    /// The SQL text of the query (for error messages).
+    public let query: String
+    /// Column names, in order.
+    public let columns: [String]
+    /// Column types, in order.
+    public let columnTypes: [PostgresDataType]
+    /// Maps a column name to the index of its first occurrence.
+    let columnIndex: [String: Int]
+    /// The command tag, for example `INSERT 0 1`.
+    public let commandTag: String
+
+    init(result: OpaquePointer?, query: String) {
+        self.result = result
+        self.query = query
+        guard let result else {
+            columns = []
+            columnTypes = []
+            columnIndex = [:]
+            commandTag = ""
+            return
+        }
+        let n = Int(PQnfields(result))
+        var names: [String] = []
+        var types: [PostgresDataType] = []
+        var index: [String: Int] = [:]
+        names.reserveCapacity(n)
+        types.reserveCapacity(n)
+        for i in 0..<n {
+            let name = PQfname(result, Int32(i)).map { String(cString: $0) } ?? "?column?"
+            names.append(name)
+            types.append(PostgresDataType(PQftype(result, Int32(i))))
+            if index[name] == nil { index[name] = i }
+        }
+        columns = names
+        columnTypes = types
+        columnIndex = index
+        commandTag = PQcmdStatus(result).map { String(cString: $0) } ?? ""
+        rowCount = Int(PQntuples(result))
+    }
+
+    /// An empty result (no libpq result behind it).
+    static func empty(query: String) -> PostgresRows { PostgresRows(result: nil, query: query) }
+
+    private var rowCount = 0
+
+    deinit {
+        if let result { PQclear(result) }
+    }
+
+    /// Rows affected by an INSERT, UPDATE, DELETE, MERGE, SELECT, MOVE, FETCH or COPY (`PQcmdTuples`);
+    /// 0 for other commands.
+    public var affectedRows: Int {
+        guard let result, let s = PQcmdTuples(result) else { return 0 }
+        return Int(String(cString: s)) ?? 0
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { rowCount }
+    public subscript(position: Int) -> PostgresRow {
+        precondition(position >= 0 && position < rowCount, "row index out of range")
+        return PostgresRow(rows: self, index: Int32(position))
+    }
+
+    /// Decodes every row into a tuple by position (see ``PostgresRow/decode(_:)``).
+    public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> [(repeat each T)] {
+        var out: [(repeat each T)] = []
+        out.reserveCapacity(rowCount)
+        for row in self { out.append(try row.decode(types)) }
+        return out
+    }
+
+    /// Decodes the single column of every row.
+    public func decodeColumn<T: PostgresDecodable>(_ type: T.Type, at column: Int = 0) throws -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(rowCount)
+        for row in self { out.append(try row.decode(type, at: column)) }
+        return out
+    }
+
+    /// Decodes the first row by position, or returns nil when there is no row.
+    public func first<each T: PostgresDecodable>(decoding types: (repeat each T).Type) throws -> (repeat each T)? {
+        guard rowCount > 0 else { return nil }
+        return try self[0].decode(types)
+    }
+}
+
+/// One row of a ``PostgresRows``.
+public struct PostgresRow: Sendable {
+    /// The result this row belongs to.
+    public let rows: PostgresRows
+    let index: Int32
+
+    /// The number of columns.
+    public var columnCount: Int { rows.columns.count }
+
+    /// Whether the column at `column` is NULL.
+    public func isNull(at column: Int) -> Bool {
+        PQgetisnull(rows.result, index, Int32(column)) == 1
+    }
+
+    /// The index of the column named `name`, or nil.
+    public func columnIndex(named name: String) -> Int? { rows.columnIndex[name] }
+
+    /// Decodes the column at `column` (0-based).
+    @inlinable
+    public func decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
+        try _decode(type, at: column)
+    }
+
+    /// Decodes the column named `name`. Throws a decoding error naming the column when it does not exist.
+    public func decode<T: PostgresDecodable>(_ type: T.Type, column name: String) throws -> T {
+        guard let i = rows.columnIndex[name] else {
+            var e = PostgresError(code: .decoding, message: "no column named \(name) in the result", query: rows.query)
+            e.column = name
+            e.swiftType = String(describing: T.self)
+            throw e
+        }
+        return try _decode(type, at: i)
+    }
+
+    /// Decodes the row into a tuple, column by column from the first: `row.decode((Int, String).self)`.
+    /// Throws when the row has fewer columns than the tuple.
+    public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
+        var i = 0
+        func next<U: PostgresDecodable>(_ t: U.Type) throws -> U {
+            defer { i += 1 }
+            return try _decode(t, at: i)
+        }
+        return (repeat try next((each T).self))
+    }
+
+    /// Decodes the named columns into a tuple: `row.decode((Int, String).self, columns: "id", "token")`.
+    public func decode<each T: PostgresDecodable>(
+        _ types: (repeat each T).Type, columns names: String...
+    ) throws -> (repeat each T) {
+        var i = 0
+        func next<U: PostgresDecodable>(_ t: U.Type) throws -> U {
+            defer { i += 1 }
+            guard i < names.count else {
+                throw PostgresError(code: .decoding, message: "fewer column names than tuple elements", query: rows.query)
+            }
+            return try decode(t, column: names[i])
+        }
+        return (repeat try next((each T).self))
+    }
+
+    @usableFromInline
+    func _decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
+        guard column >= 0 && column < rows.columns.count else {
+            var e = PostgresError(
+                code: .decoding, message: "column index \(column) out of range (\(rows.columns.count) columns)",
+                query: rows.query)
+            e.swiftType = String(describing: T.self)
+            throw e
+        }
+        let serverType = rows.columnTypes[column]
+        let c = Int32(column)
+        do {
+            if PQgetisnull(rows.result, index, c) == 1 {
+                return try T._decodeNull(type: serverType)
+            }
+            let length = Int(PQgetlength(rows.result, index, c))
+            let pointer = UnsafeRawPointer(PQgetvalue(rows.result, index, c))
+            var buffer = PostgresReadBuffer(UnsafeRawBufferPointer(start: pointer, count: length))
+            let value = try T(from: &buffer, type: serverType)
+            try buffer.expectEnd()
+            return value
+        } catch {
+            throw PostgresError.decoding(
+                error, column: rows.columns[column], swiftType: T.self, serverType: serverType, query: rows.query)
+        }
+    }
+}
