@@ -14,7 +14,7 @@ PG_URL="postgres://${PG_USER}:${PG_PASSWORD}@${PG_HOST}:${PG_PORT}/${PG_DATABASE
 PG_COMPOSE_FILE="${PG_ROOT}/docker-compose.yml"
 PG_APT_PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config)
 
-pg_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+pg_log() { printf '%s: %s\n' "${PG_LOG_NAME:-${0##*/}}" "$*" >&2; }
 pg_die() { pg_log "error: $*"; exit 1; }
 
 pg_is_root() { [[ $(id -u) -eq 0 ]]; }
