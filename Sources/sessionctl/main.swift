@@ -1,1 +1,10 @@
-import Foundation
+import ArgumentParser
+
+@main
+struct SessionCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessionctl",
+        abstract: "Vendure-style web sessions in PostgreSQL: schema, migrations, cleanup, demo and benchmarks.",
+        subcommands: [BenchCommand.self]
+    )
+}

@@ -25,6 +25,10 @@ public final class PostgresConnection: Sendable {
     /// The number of queries sent and not yet answered.
     public var queriesInFlight: Int { core.inflightCount.load(ordering: .relaxed) }
 
+    /// The number of result sets this connection returned that are still held (each keeps its libpq
+    /// result in memory until its last reference goes).
+    public var openResults: Int { core.openResults.value.load(ordering: .relaxed) }
+
     /// The server process id serving this connection (as in `pg_stat_activity.pid`).
     public let backendPID: Int32
 
