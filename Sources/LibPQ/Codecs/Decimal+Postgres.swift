@@ -102,19 +102,26 @@ extension Decimal: PostgresArrayElement {
             self = .zero
             return
         }
+        // Accumulate base-10000 digits; the last one without its trailing decimal zeros, so a value that
+        // fills all 128 bits (such as Decimal.greatestFiniteMagnitude) does not overflow on padding zeros.
+        var last = digits[trailing - 1]
+        var lastWidth = 4
+        while last % 10 == 0 {
+            last /= 10
+            lastWidth -= 1
+        }
         var significand: UInt128 = 0
-        for digit in digits[leading..<trailing] {
-            let (shifted, overflow) = significand.multipliedReportingOverflow(by: 10_000)
-            guard !overflow else {
+        for (index, digit) in digits[leading..<trailing].enumerated() {
+            let isLast = index == trailing - leading - 1
+            let (shifted, overflow) = significand.multipliedReportingOverflow(
+                by: isLast ? UInt128(Self.powerOfTen(lastWidth)) : 10_000)
+            let (sum, carry) = shifted.addingReportingOverflow(UInt128(isLast ? last : digit))
+            guard !overflow, !carry else {
                 throw .outOfRange("the numeric value has more significant digits than Decimal holds")
             }
-            significand = shifted + UInt128(digit)  // cannot overflow: shifted is a multiple of 10000
+            significand = sum
         }
-        var exponent = 4 * (Int(weight) - trailing + 1)
-        while significand % 10 == 0 {
-            significand /= 10
-            exponent += 1
-        }
+        var exponent = 4 * (Int(weight) - trailing + 1) + (4 - lastWidth)
         // Decimal's exponent range: trade exponent for significand digits while they fit.
         while exponent > 127 {
             let (shifted, overflow) = significand.multipliedReportingOverflow(by: 10)
@@ -125,9 +132,10 @@ extension Decimal: PostgresArrayElement {
         guard (-128...127).contains(exponent) else {
             throw .outOfRange("the numeric value's magnitude is beyond Decimal's range")
         }
-        self = Decimal(
-            sign: sign == Self.numericNegative ? .minus : .plus, exponent: exponent,
-            significand: Decimal(string: String(significand))!)
+        guard let decimalSignificand = Decimal(string: String(significand)) else {
+            throw .outOfRange("the numeric value cannot be represented as Decimal")
+        }
+        self = Decimal(sign: sign == Self.numericNegative ? .minus : .plus, exponent: exponent, significand: decimalSignificand)
     }
 
     static func writeNumericHeader(
