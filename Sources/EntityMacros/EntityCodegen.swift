@@ -79,7 +79,7 @@ extension EntityAnalysis {
     var entityInitDeclaration: DeclSyntax {
         """
         \(raw: memberAccessPrefix)init(row: LibPQ.PostgresRow) throws {
-            \(raw: decodeStatements.joined(separator: "\n"))
+            \(raw: decodeStatements.joined(separator: "\n    "))
         }
         """
     }
@@ -119,7 +119,7 @@ extension EntityAnalysis {
         lines.append("return values")
         return """
             \(raw: memberAccessPrefix)var insertValues: [Entities.ColumnValue] {
-                \(raw: lines.joined(separator: "\n"))
+                \(raw: lines.joined(separator: "\n    "))
             }
             """
     }
@@ -140,7 +140,7 @@ extension EntityAnalysis {
             lines.append("visitor = \(embedded.property)Visitor.outer")
         }
         if case .child(let parent, _) = mode {
-            lines.append("var parentVisitor = Entities.ParentColumnVisitor(outer: visitor, includeDynamicMembers: true)")
+            lines.append(#"var parentVisitor = Entities.ParentColumnVisitor(outer: visitor, basePath: \Self.base, includeDynamicMembers: true)"#)
             lines.append("\(parent).visitColumns(&parentVisitor)")
             lines.append("visitor = parentVisitor.outer")
         }
@@ -150,7 +150,7 @@ extension EntityAnalysis {
     var visitDeclaration: DeclSyntax {
         """
         \(raw: memberAccessPrefix)static func visitColumns<V: Entities.ColumnVisitor>(_ visitor: inout V) where V.Root == Self {
-            \(raw: visitLines.isEmpty ? "_ = visitor" : visitLines.joined(separator: "\n"))
+            \(raw: visitLines.isEmpty ? "_ = visitor" : visitLines.joined(separator: "\n    "))
         }
         """
     }
@@ -162,11 +162,11 @@ extension EntityAnalysis {
         let fallback =
             embeddeds.isEmpty && !isChild
             ? "return nil"
-            : "var lookup = Entities.ColumnLookup<Self>(keyPath)\nvisitColumns(&lookup)\nreturn lookup.column"
+            : "var lookup = Entities.ColumnLookup<Self>(keyPath)\n    visitColumns(&lookup)\n    return lookup.column"
         return """
             \(raw: memberAccessPrefix)static func column(for keyPath: PartialKeyPath<Self>) -> String? {
                 switch keyPath {
-                \(raw: cases.joined(separator: "\n"))
+                \(raw: cases.joined(separator: "\n    "))
                 }
                 \(raw: fallback)
             }

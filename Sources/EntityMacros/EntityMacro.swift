@@ -1,3 +1,4 @@
+import SwiftBasicFormat
 import SwiftDiagnostics
 import SwiftSyntax
 import SwiftSyntaxMacros
@@ -42,7 +43,7 @@ public struct EntityMacro: MemberMacro, ExtensionMacro {
                 \(analysis.visitDeclaration)
             }
             """
-        return [decl.cast(ExtensionDeclSyntax.self)]
+        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
     }
 }
 
@@ -95,7 +96,7 @@ public struct ChildEntityMacro: MemberMacro, ExtensionMacro {
                 \(analysis.visitDeclaration)
             }
             """
-        return [decl.cast(ExtensionDeclSyntax.self)]
+        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
     }
 }
 
@@ -165,17 +166,17 @@ public struct EmbeddableMacro: ExtensionMacro {
                     \(raw: list)
                 }
                 \(raw: access)init(row: LibPQ.PostgresRow, prefix: String) throws {
-                    \(raw: decode.isEmpty ? "_ = (row, prefix)" : decode.joined(separator: "\n"))
+                    \(raw: decode.isEmpty ? "_ = (row, prefix)" : decode.joined(separator: "\n        "))
                 }
                 \(raw: access)func insertValues(prefix: String) -> [Entities.ColumnValue] {
                     var values: [Entities.ColumnValue] = []
-                    \(raw: insert.isEmpty ? "_ = prefix" : insert.joined(separator: "\n"))
+                    \(raw: insert.isEmpty ? "_ = prefix" : insert.joined(separator: "\n        "))
                     return values
                 }
                 \(analysis.visitDeclaration)
             }
             """
-        return [decl.cast(ExtensionDeclSyntax.self)]
+        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
     }
 }
 

@@ -34,17 +34,20 @@ where Outer.Root: ChildEntity {
     public typealias Root = Outer.Root.Parent
     /// The visitor of the child entity.
     public var outer: Outer
+    /// `\Child.base`, formed where the child's type is concrete (a key path formed through the protocol
+    /// requirement would not compare equal to the one callers write).
+    let basePath: WritableKeyPath<Outer.Root, Root>
     /// Whether to also visit the dynamic-member key path of each column.
     let includeDynamicMembers: Bool
 
-    /// Creates a visitor that forwards to `outer`.
-    public init(outer: Outer, includeDynamicMembers: Bool) {
+    /// Creates a visitor that forwards to `outer` through `basePath`.
+    public init(outer: Outer, basePath: WritableKeyPath<Outer.Root, Root>, includeDynamicMembers: Bool) {
         self.outer = outer
+        self.basePath = basePath
         self.includeDynamicMembers = includeDynamicMembers
     }
 
     public mutating func visit<Value>(_ keyPath: WritableKeyPath<Root, Value>, column: String) -> Bool {
-        let basePath: WritableKeyPath<Outer.Root, Root> = \.base
         guard outer.visit(basePath.appending(path: keyPath), column: column) else { return false }
         if includeDynamicMembers {
             let memberPath: WritableKeyPath<Outer.Root, Value> = \.[dynamicMember: keyPath]
@@ -58,7 +61,8 @@ where Outer.Root: ChildEntity {
 struct ColumnNameCollector<Root>: ColumnVisitor {
     var names: [String] = []
     mutating func visit<Value>(_ keyPath: WritableKeyPath<Root, Value>, column: String) -> Bool {
-        names.append(column)
+        // An inherited column is visited twice (through `base` and as a dynamic member).
+        if !names.contains(column) { names.append(column) }
         return true
     }
 }
