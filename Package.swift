@@ -7,6 +7,8 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "PostgresSessions",
     platforms: [.macOS(.v15)],
@@ -70,10 +72,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["LibPQ"],
+            path: "Tests/TestSupport",
+            swiftSettings: testSettings
+        ),
         .testTarget(
             name: "LibPQTests",
-            dependencies: ["LibPQ"],
-            swiftSettings: strict
+            dependencies: ["LibPQ", "TestSupport"],
+            swiftSettings: testSettings
         ),
         .testTarget(
             name: "EntitiesTests",
@@ -82,7 +90,7 @@ let package = Package(
                 "EntityMacros",
                 .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
             ],
-            swiftSettings: strict
+            swiftSettings: testSettings
         ),
     ]
 )

@@ -7,4 +7,11 @@
 #error "PostgresSessions needs libpq 14 or newer (pipeline mode)"
 #endif
 
+/* The reactor that drives libpq's nonblocking sockets needs epoll and eventfd, which Glibc's Swift module
+   does not export. */
+#if defined(__linux__)
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
+
 #endif

@@ -1,0 +1,284 @@
+import CLibPQ
+import Dispatch
+
+extension ConnectionCore {
+    /// Sends pending requests while the pipeline has room, then flushes once. Loop only.
+    func pump() {
+        guard case .ready = state, let conn else { return }
+        var sent = false
+        while let next = pending.first, !scriptInFlight {
+            if next.isScript {
+                // A script runs alone, outside pipeline mode.
+                guard inflight.isEmpty else { break }
+                pending.removeFirst()
+                sendScript(next, conn: conn)
+                sent = true
+                break
+            }
+            guard inflight.count < configuration.maximumPipelineDepth else { break }
+            pending.removeFirst()
+            if next.cancelRequested.load(ordering: .acquiring) {
+                complete(next, error: PostgresError(code: next.cancelReason, message: "cancelled before it was sent", query: next.sql))
+                continue
+            }
+            if !deallocations.isEmpty { sendDeallocations(conn) }
+            if send(next, conn: conn) {
+                inflight.append(next)
+                sent = true
+            } else {
+                // libpq refused the command (out of memory, or the connection broke).
+                let message = lastErrorMessage()
+                if PQstatus(conn) == CONNECTION_BAD {
+                    pending.prepend(next)
+                    shutdown(PostgresError(code: .connection, message: message))
+                    return
+                }
+                complete(next, error: PostgresError(code: .protocolViolation, message: message, query: next.sql))
+            }
+        }
+        inflightCount.store(inflight.count, ordering: .relaxed)
+        if sent { flush() }
+    }
+
+    /// Queues one query and its sync point into libpq's output buffer.
+    private func send(_ request: Request, conn: OpaquePointer) -> Bool {
+        guard case .query(let query) = request.kind else { return false }
+        let binds = query.binds
+        let n = Int32(binds.count)
+        let ok: Bool = binds.withUnsafeLibPQArrays { values, lengths, formats, types in
+            if statements.isEnabled {
+                let key = StatementCache.Key(sql: query.sql, types: binds.types)
+                request.cacheKey = key
+                if let name = statements.lookup(key) {
+                    request.statementName = name
+                    return PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1) == 1
+                }
+                let (name, evicted) = statements.insert(key)
+                if let evicted { deallocations.append(evicted) }
+                request.statementName = name
+                request.sentPrepare = true
+                return PQsendPrepare(conn, name, query.sql, n, types) == 1
+                    && PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1) == 1
+            }
+            return PQsendQueryParams(conn, query.sql, n, types, values, lengths, formats, 1) == 1
+        }
+        return ok && PQpipelineSync(conn) == 1
+    }
+
+    /// Sends `DEALLOCATE` for statements evicted from the cache, as internal requests.
+    private func sendDeallocations(_ conn: OpaquePointer) {
+        let names = deallocations
+        deallocations.removeAll()
+        for name in names {
+            let sql = "DEALLOCATE " + ((try? PostgresQuery.quoteIdentifier(name)) ?? name)
+            let r = Request(kind: .query(PostgresQuery(unsafeSQL: sql)))
+            if PQsendQueryParams(conn, sql, 0, nil, nil, nil, nil, 1) == 1, PQpipelineSync(conn) == 1 {
+                inflight.append(r)
+            }
+        }
+    }
+
+    private func sendScript(_ request: Request, conn: OpaquePointer) {
+        guard case .script(let sql) = request.kind else { return }
+        guard PQexitPipelineMode(conn) == 1 else {
+            complete(request, error: PostgresError(code: .protocolViolation, message: "could not leave pipeline mode: \(lastErrorMessage())", query: sql))
+            return
+        }
+        guard PQsendQuery(conn, sql) == 1 else {
+            let message = lastErrorMessage()
+            _ = PQenterPipelineMode(conn)
+            complete(request, error: PostgresError(code: .protocolViolation, message: message, query: sql))
+            return
+        }
+        scriptInFlight = true
+        inflight.append(request)
+    }
+
+    /// Pushes libpq's output buffer to the socket; watches for writability while some remains.
+    func flush() {
+        guard let conn else { return }
+        switch PQflush(conn) {
+        case 0: setInterest(write: false)
+        case 1: setInterest(write: true)
+        default: shutdown(PostgresError(code: .connection, message: lastErrorMessage()))
+        }
+    }
+
+    /// Reads what the server sent and completes requests whose results are all in. Loop only.
+    func readResults() {
+        guard let conn else { return }
+        guard PQconsumeInput(conn) == 1 else {
+            shutdown(PostgresError(code: .connectionClosed, message: lastErrorMessage()))
+            return
+        }
+        var nullsInARow = 0
+        while let head = inflight.first {
+            if PQisBusy(conn) == 1 { break }
+            guard let result = PQgetResult(conn) else {
+                if head.isScript {
+                    finishScript(head, conn: conn)
+                    continue
+                }
+                // The end of one statement's results inside a pipeline.
+                nullsInARow += 1
+                if nullsInARow > 1 { break }
+                continue
+            }
+            nullsInARow = 0
+            if head.isScript {
+                absorb(result, into: head)
+                continue
+            }
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC {
+                PQclear(result)
+                inflight.removeFirst()
+                finish(head, conn: conn)
+                if case .ready = state {} else { return }
+                cancelHeadIfRequested()
+                continue
+            }
+            absorb(result, into: head)
+        }
+        inflightCount.store(inflight.count, ordering: .relaxed)
+        deliverNotifications(conn)
+        if PQstatus(conn) == CONNECTION_BAD {
+            shutdown(PostgresError(code: .connectionClosed, message: lastErrorMessage()))
+        }
+    }
+
+    /// Keeps the rows of the statement's execution and the first error; frees the rest.
+    private func absorb(_ result: OpaquePointer, into request: Request) {
+        defer { request.resultCount += 1 }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            if request.sentPrepare && request.resultCount == 0 {
+                PQclear(result)  // the Parse's result
+            } else {
+                if let old = request.rows { PQclear(old) }
+                request.rows = result
+            }
+        case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
+            if request.error == nil {
+                request.error = PostgresError.server(result, query: request.sql, secrets: configuration.secrets)
+                if request.sentPrepare && request.resultCount == 0, let key = request.cacheKey {
+                    statements.remove(key)  // the statement was never created
+                }
+            }
+            PQclear(result)
+        default:  // PGRES_PIPELINE_ABORTED: an earlier step of the same request failed
+            PQclear(result)
+        }
+    }
+
+    /// Completes a request at its sync point, or retries it once when its cached statement went stale.
+    private func finish(_ request: Request, conn: OpaquePointer) {
+        guard request.continuation != nil else {  // internal request
+            request.rows.map { PQclear($0) }
+            request.rows = nil
+            return
+        }
+        if var error = request.error {
+            if let key = request.cacheKey, request.statementName != nil,
+                error.sqlState == "0A000" || error.sqlState == "26000"
+            {
+                // "cached plan must not change result type" / "prepared statement does not exist":
+                // forget the statement and run the request again, once, if no transaction was open
+                // (the failed statement was rolled back by its own implicit transaction).
+                statements.remove(key)
+                if error.sqlState == "0A000", let name = request.statementName { deallocations.append(name) }
+                if !request.retried, PQtransactionStatus(conn) == PQTRANS_IDLE {
+                    request.resetForRetry()
+                    pending.prepend(request)
+                    return
+                }
+            }
+            if error.sqlState == "57014" {
+                if request.cancelRequested.load(ordering: .acquiring) {
+                    error = PostgresError(code: request.cancelReason, message: "cancelled on the server", query: request.sql)
+                } else if !request.retried, error.serverInfo?.message.contains("user request") == true,
+                    PQtransactionStatus(conn) == PQTRANS_IDLE
+                {
+                    // A cancel meant for the statement before it arrived late and hit this one, which
+                    // was rolled back: run it again.
+                    request.resetForRetry()
+                    pending.prepend(request)
+                    return
+                }
+            }
+            complete(request, error: error)
+            return
+        }
+        let rows = PostgresRows(result: request.rows, query: request.sql)
+        request.rows = nil
+        complete(request, rows: rows)
+    }
+
+    private func finishScript(_ request: Request, conn: OpaquePointer) {
+        inflight.removeFirst()
+        scriptInFlight = false
+        if PQenterPipelineMode(conn) != 1 {
+            shutdown(PostgresError(code: .protocolViolation, message: "could not re-enter pipeline mode: \(lastErrorMessage())"))
+            complete(request, error: PostgresError(code: .protocolViolation, message: "connection unusable after script"))
+            return
+        }
+        if let error = request.error {
+            complete(request, error: error)
+        } else {
+            complete(request, rows: PostgresRows.empty(query: request.sql))
+        }
+        if request.rows != nil {
+            PQclear(request.rows)
+            request.rows = nil
+        }
+    }
+
+    private func deliverNotifications(_ conn: OpaquePointer) {
+        while let n = PQnotifies(conn) {
+            let notification = PostgresNotification(
+                channel: String(cString: n.pointee.relname),
+                payload: n.pointee.extra.map { String(cString: $0) } ?? "",
+                backendPID: n.pointee.be_pid)
+            PQfreemem(n)
+            notificationHandler?(notification)
+        }
+    }
+
+    /// Loop side of a cancel: drop a request not yet sent; ask the server to cancel one that is running.
+    func cancelOnLoop(_ request: Request) {
+        if let i = pending.firstIndex(where: { $0 === request }) {
+            pending.remove(at: i)
+            complete(request, error: PostgresError(code: request.cancelReason, message: "cancelled before it was sent", query: request.sql))
+            return
+        }
+        guard let position = inflight.firstIndex(where: { $0 === request }), !request.serverCancelSent else { return }
+        request.serverCancelSent = true
+        // Only the statement at the head of the pipeline is running on the server. A later one is cancelled
+        // when it reaches the head (see `finish`), so a cancel never hits another caller's statement.
+        if position == 0 {
+            sendServerCancel()
+        } else {
+            request.serverCancelSent = false  // sent by `cancelHeadIfRequested` when it reaches the head
+        }
+    }
+
+    /// After the head of the pipeline completed: cancel the new head on the server if its caller asked.
+    func cancelHeadIfRequested() {
+        guard let head = inflight.first, head.cancelRequested.load(ordering: .acquiring), !head.serverCancelSent,
+            head.continuation != nil
+        else { return }
+        head.serverCancelSent = true
+        sendServerCancel()
+    }
+
+    /// Sends a cancel request on a Dispatch thread: `PQcancel` blocks until the server answers.
+    func sendServerCancel() {
+        guard let cancelHandle else { return }
+        let handle = ConnHandoff(pointer: cancelHandle)
+        logger.debug("sending cancel request")
+        DispatchQueue.global().async {
+            var buffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(handle.pointer, &buffer, Int32(buffer.count))
+        }
+    }
+}

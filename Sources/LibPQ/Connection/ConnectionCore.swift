@@ -1,0 +1,213 @@
+import CLibPQ
+import DequeModule
+import Logging
+import Synchronization
+
+/// The engine of one connection. It owns the `PGconn` and runs every libpq call for it on its event loop
+/// (never on Swift's cooperative pool), so the `PGconn` is touched by exactly one thread at a time.
+///
+/// Callers submit ``Request``s from any thread into a locked inbox; the loop moves them into libpq's
+/// pipeline (each with its own sync point, so one failure never aborts another request), flushes once per
+/// batch, and completes them in order as their results and sync markers arrive.
+// @unchecked Sendable: every stored `var` is loop-confined (touched only in loop jobs and I/O callbacks),
+// except `inbox`, which is a Mutex.
+final class ConnectionCore: IOHandler, @unchecked Sendable {
+    enum State {
+        case connecting
+        case ready
+        case closed(PostgresError)
+    }
+
+    let id: Int
+    let loop: any IOLoop
+    var logger: Logger
+    let configuration: PostgresConfiguration
+
+    var conn: OpaquePointer?
+    var registration: IORegistration?
+    var registeredFD: Int32 = -1
+    var state: State = .connecting
+    var connectContinuation: CheckedContinuation<Void, any Error>?
+
+    /// Sent and waiting for results, in pipeline order.
+    var inflight = Deque<Request>()
+    /// Accepted by the loop, not yet sent (pipeline full, or waiting behind a script).
+    var pending = Deque<Request>()
+    /// Whether a script is running outside pipeline mode.
+    var scriptInFlight = false
+    var wantsWrite = false
+    var statements: StatementCache
+    /// Prepared statements to deallocate, sent before the next request.
+    var deallocations: [String] = []
+    var cancelHandle: OpaquePointer?
+    var notificationHandler: (@Sendable (PostgresNotification) -> Void)?
+    /// Called on the loop when the connection closes (after requests were failed).
+    var onClose: (@Sendable (PostgresError) -> Void)?
+
+    struct Inbox {
+        var requests: [Request] = []
+        var scheduled = false
+        var closedError: PostgresError?
+    }
+    let inbox = Mutex(Inbox())
+    /// Read without the loop: whether the connection still takes work.
+    let isOpen = Atomic<Bool>(false)
+    let inflightCount = Atomic<Int>(0)
+
+    private static let ids = Atomic<Int>(0)
+
+    init(configuration: PostgresConfiguration, logger: Logger) {
+        self.id = Self.ids.wrappingAdd(1, ordering: .relaxed).newValue
+        self.configuration = configuration
+        self.loop = configuration.eventLoop.loop
+        var logger = logger
+        logger[metadataKey: "psql.connection.id"] = "\(id)"
+        self.logger = logger
+        self.statements = StatementCache(capacity: configuration.statementCacheCapacity)
+    }
+
+    deinit {
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        if let conn { PQfinish(conn) }
+    }
+
+    // MARK: Submission (any thread)
+
+    /// Hands a request to the loop. Fails it at once when the connection is closed.
+    func submit(_ request: Request) {
+        let outcome = inbox.withLock { inbox -> (schedule: Bool, closed: PostgresError?) in
+            if let e = inbox.closedError { return (false, e) }
+            inbox.requests.append(request)
+            if inbox.scheduled { return (false, nil) }
+            inbox.scheduled = true
+            return (true, nil)
+        }
+        if let closed = outcome.closed {
+            request.continuation?.resume(throwing: closed.with(query: request.sql))
+            request.continuation = nil
+            return
+        }
+        if outcome.schedule {
+            loop.execute { [self] in drainInbox() }
+        }
+    }
+
+    /// Asks the loop to cancel `request`: dropped if not yet sent, else cancelled on the server.
+    func cancel(_ request: Request, reason: PostgresError.Code) {
+        request.cancelReason = reason
+        request.cancelRequested.store(true, ordering: .releasing)
+        loop.execute { [self] in cancelOnLoop(request) }
+    }
+
+    // MARK: Loop
+
+    func drainInbox() {
+        let requests = inbox.withLock { inbox -> [Request] in
+            inbox.scheduled = false
+            defer { inbox.requests.removeAll(keepingCapacity: true) }
+            return inbox.requests
+        }
+        guard case .ready = state else {
+            if case .closed(let e) = state {
+                for r in requests { complete(r, error: e.with(query: r.sql)) }
+            }
+            return
+        }
+        for r in requests {
+            if r.cancelRequested.load(ordering: .acquiring) {
+                complete(r, error: PostgresError(code: r.cancelReason, message: "cancelled before it was sent", query: r.sql))
+            } else {
+                pending.append(r)
+            }
+        }
+        pump()
+    }
+
+    func ioEvent(readable: Bool, writable: Bool) {
+        switch state {
+        case .connecting:
+            pollConnect()
+        case .ready:
+            if writable && wantsWrite { flush() }
+            if readable { readResults() }
+            if case .ready = state, !pending.isEmpty { pump() }
+        case .closed:
+            break
+        }
+    }
+
+    func setInterest(write: Bool) {
+        guard let registration, write != wantsWrite else { return }
+        wantsWrite = write
+        loop.update(registration, readable: true, writable: write)
+    }
+
+    /// Completes a request on the loop: resumes its caller exactly once.
+    func complete(_ request: Request, rows: PostgresRows) {
+        request.continuation?.resume(returning: rows)
+        request.continuation = nil
+    }
+
+    func complete(_ request: Request, error: PostgresError) {
+        request.continuation?.resume(throwing: error)
+        request.continuation = nil
+    }
+
+    /// Closes the connection: fails every request with `error`, frees libpq's resources. Loop only.
+    func shutdown(_ error: PostgresError) {
+        if case .closed = state { return }
+        state = .closed(error)
+        isOpen.store(false, ordering: .releasing)
+        let late = inbox.withLock { inbox -> [Request] in
+            inbox.closedError = error
+            defer { inbox.requests.removeAll() }
+            return inbox.requests
+        }
+        if let registration { loop.deregister(registration) }
+        registration = nil
+        if let c = connectContinuation {
+            connectContinuation = nil
+            c.resume(throwing: error)
+        }
+        let failed = Array(inflight) + Array(pending) + late
+        inflight.removeAll()
+        pending.removeAll()
+        inflightCount.store(0, ordering: .relaxed)
+        for r in failed { complete(r, error: error.with(query: r.sql)) }
+        if let conn {
+            PQfinish(conn)
+            self.conn = nil
+        }
+        if let cancelHandle {
+            PQfreeCancel(cancelHandle)
+            self.cancelHandle = nil
+        }
+        logger.debug("connection closed", metadata: ["reason": "\(error.code)"])
+        onClose?(error)
+    }
+
+    /// The connection's last libpq error message, without trailing newline, passwords redacted.
+    func lastErrorMessage() -> String {
+        guard let conn, let p = PQerrorMessage(conn) else { return "unknown libpq error" }
+        let raw = String(cString: p).trimmingTrailingWhitespace()
+        return Redaction.redact(raw, secrets: configuration.secrets)
+    }
+}
+
+/// An asynchronous notification received on a connection that ran `LISTEN`.
+public struct PostgresNotification: Sendable, Hashable {
+    /// The channel name.
+    public var channel: String
+    /// The payload (empty when none was given).
+    public var payload: String
+    /// The process id of the notifying backend.
+    public var backendPID: Int32
+}
+
+extension PostgresError {
+    func with(query: String) -> PostgresError {
+        var e = self
+        if e.query == nil { e.query = query }
+        return e
+    }
+}

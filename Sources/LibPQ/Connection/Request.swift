@@ -1,0 +1,69 @@
+import CLibPQ
+import Synchronization
+
+/// One unit of work for a connection: a query (sent with its own pipeline sync point, so its failure never
+/// affects another request), a multi-statement script, or an internal statement (no caller waiting).
+// @unchecked Sendable: after submission every mutable field except `cancelRequested` is touched only on
+// the connection's loop thread; `cancelRequested` is atomic.
+final class Request: @unchecked Sendable {
+    enum Kind {
+        /// Extended protocol, binary results, prepared through the statement cache when enabled.
+        case query(PostgresQuery)
+        /// Simple query protocol (several statements, text results); runs outside pipeline mode.
+        case script(String)
+    }
+
+    let kind: Kind
+    var continuation: UnsafeContinuation<PostgresRows, any Error>?
+    /// Set from any thread when the caller's task is cancelled or its timeout passes.
+    let cancelRequested = Atomic<Bool>(false)
+    /// Why the request was cancelled (`cancelled` or `timeout`).
+    var cancelReason: PostgresError.Code = .cancelled
+
+    // Loop-only state while in flight.
+    /// The statement cache entry this request executes (nil for unnamed statements).
+    var statementName: String?
+    var cacheKey: StatementCache.Key?
+    /// Whether this request also sent the `Parse` of its statement (its first result is the prepare's).
+    var sentPrepare = false
+    /// Results seen so far before the sync point.
+    var resultCount = 0
+    var rows: OpaquePointer?
+    var error: PostgresError?
+    var retried = false
+    /// Whether a server-side cancel was sent for it.
+    var serverCancelSent = false
+
+    init(kind: Kind, continuation: UnsafeContinuation<PostgresRows, any Error>? = nil) {
+        self.kind = kind
+        self.continuation = continuation
+    }
+
+    var sql: String {
+        switch kind {
+        case .query(let q): q.sql
+        case .script(let s): s
+        }
+    }
+
+    var isScript: Bool {
+        if case .script = kind { return true }
+        return false
+    }
+
+    /// Forgets what a previous attempt left, before a transparent retry.
+    func resetForRetry() {
+        if let rows { PQclear(rows) }
+        rows = nil
+        error = nil
+        statementName = nil
+        cacheKey = nil
+        sentPrepare = false
+        resultCount = 0
+        retried = true
+    }
+
+    deinit {
+        if let rows { PQclear(rows) }
+    }
+}

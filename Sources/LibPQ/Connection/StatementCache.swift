@@ -1,0 +1,64 @@
+/// A per-connection LRU of prepared statements, keyed by SQL text and parameter types.
+/// Loop-confined (owned by one connection core).
+struct StatementCache {
+    struct Key: Hashable {
+        let sql: String
+        let types: [UInt32]
+    }
+
+    struct Entry {
+        let name: String
+        var lastUse: UInt64
+    }
+
+    let capacity: Int
+    private(set) var entries: [Key: Entry] = [:]
+    private var clock: UInt64 = 0
+    private var counter: UInt64 = 0
+    /// Lookups answered from the cache, and statements prepared.
+    private(set) var hits = 0
+    private(set) var misses = 0
+
+    init(capacity: Int) { self.capacity = max(0, capacity) }
+
+    var isEnabled: Bool { capacity > 0 }
+    var count: Int { entries.count }
+
+    /// The prepared name for `key` if cached, marking it used.
+    mutating func lookup(_ key: Key) -> String? {
+        clock += 1
+        guard var e = entries[key] else {
+            misses += 1
+            return nil
+        }
+        hits += 1
+        e.lastUse = clock
+        entries[key] = e
+        return e.name
+    }
+
+    /// Adds `key` under a fresh name; returns the name and, when the cache was full, the evicted name
+    /// (the caller deallocates it on the server).
+    mutating func insert(_ key: Key) -> (name: String, evicted: String?) {
+        var evicted: String?
+        if entries.count >= capacity, let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            entries[victim.key] = nil
+            evicted = victim.value.name
+        }
+        counter += 1
+        let name = "ps_\(counter)"
+        clock += 1
+        entries[key] = Entry(name: name, lastUse: clock)
+        return (name, evicted)
+    }
+
+    /// Forgets a statement (it failed to prepare, or the server no longer has it).
+    mutating func remove(_ key: Key) {
+        entries[key] = nil
+    }
+
+    /// Forgets everything (after a reconnect the server has none of them).
+    mutating func removeAll() {
+        entries.removeAll()
+    }
+}

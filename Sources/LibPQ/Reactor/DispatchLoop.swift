@@ -1,0 +1,76 @@
+import Dispatch
+
+/// An event loop on a serial `DispatchQueue`, with `DispatchSource` read and write sources per descriptor.
+// @unchecked Sendable: `sources` and `nextID` are only touched on `queue` (the loop).
+final class DispatchLoop: IOLoop, @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let key = DispatchSpecificKey<Bool>()
+    private final class Sources {
+        let read: any DispatchSourceRead
+        let write: any DispatchSourceWrite
+        var readResumed = false
+        var writeResumed = false
+        init(read: any DispatchSourceRead, write: any DispatchSourceWrite) {
+            self.read = read
+            self.write = write
+        }
+    }
+    private var sources: [UInt64: Sources] = [:]
+    private var nextID: UInt64 = 1
+
+    init(label: String) {
+        queue = DispatchQueue(label: label, qos: .userInitiated)
+        queue.setSpecific(key: key, value: true)
+    }
+
+    var inLoop: Bool { DispatchQueue.getSpecific(key: key) == true }
+
+    func execute(_ job: @escaping @Sendable () -> Void) {
+        queue.async(execute: job)
+    }
+
+    func register(fd: Int32, readable: Bool, writable: Bool, handler: any IOHandler) -> IORegistration {
+        let id = nextID
+        nextID += 1
+        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
+        // The handler is held weakly by the sources' closures through `self.sources`; they call it only
+        // while registered.
+        read.setEventHandler { [weak handler] in handler?.ioEvent(readable: true, writable: false) }
+        write.setEventHandler { [weak handler] in handler?.ioEvent(readable: false, writable: true) }
+        let s = Sources(read: read, write: write)
+        sources[id] = s
+        holders[id] = handler
+        apply(s, readable: readable, writable: writable)
+        return IORegistration(id: id)
+    }
+
+    /// Keeps handlers alive while registered (the event closures capture them weakly).
+    private var holders: [UInt64: any IOHandler] = [:]
+
+    func update(_ registration: IORegistration, readable: Bool, writable: Bool) {
+        guard let s = sources[registration.id] else { return }
+        apply(s, readable: readable, writable: writable)
+    }
+
+    func deregister(_ registration: IORegistration) {
+        guard let s = sources.removeValue(forKey: registration.id) else { return }
+        holders[registration.id] = nil
+        s.read.cancel()
+        s.write.cancel()
+        // A suspended source must be resumed before it is released; after cancel its handler won't run.
+        if !s.readResumed { s.read.resume() }
+        if !s.writeResumed { s.write.resume() }
+    }
+
+    private func apply(_ s: Sources, readable: Bool, writable: Bool) {
+        if readable != s.readResumed {
+            if readable { s.read.resume() } else { s.read.suspend() }
+            s.readResumed = readable
+        }
+        if writable != s.writeResumed {
+            if writable { s.write.resume() } else { s.write.suspend() }
+            s.writeResumed = writable
+        }
+    }
+}

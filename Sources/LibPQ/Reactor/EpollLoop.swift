@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import CLibPQ
+import Glibc
+import Foundation
+import Synchronization
+
+/// An epoll reactor on a dedicated thread, with an eventfd to wake it for new jobs.
+// @unchecked Sendable: `handlers` and `nextID` are touched only on the loop thread (checked by
+// `assertInLoop`); the job queue is behind a Mutex; the descriptors are immutable after init.
+final class EpollLoop: IOLoop, @unchecked Sendable {
+    private let epfd: Int32
+    private let wakeFD: Int32
+    private struct Inbox {
+        var jobs: [@Sendable () -> Void] = []
+        var wakePending = false
+    }
+    private let inbox = Mutex(Inbox())
+    private var handlers: [UInt64: (fd: Int32, handler: any IOHandler)] = [:]
+    private var nextID: UInt64 = 1
+    private let threadID = Atomic<UInt>(0)
+
+    init(name: String) {
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        precondition(epfd >= 0, "epoll_create1 failed: errno \(errno)")
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        precondition(wakeFD >= 0, "eventfd failed: errno \(errno)")
+        var ev = epoll_event()
+        ev.events = EPOLLIN.rawValue
+        ev.data.u64 = 0
+        precondition(epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev) == 0, "epoll_ctl(eventfd) failed: errno \(errno)")
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    var inLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
+
+    func execute(_ job: @escaping @Sendable () -> Void) {
+        let wake = inbox.withLock { inbox -> Bool in
+            inbox.jobs.append(job)
+            if inbox.wakePending { return false }
+            inbox.wakePending = true
+            return true
+        }
+        if wake {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    func register(fd: Int32, readable: Bool, writable: Bool, handler: any IOHandler) -> IORegistration {
+        let id = nextID
+        nextID += 1
+        handlers[id] = (fd, handler)
+        var ev = epoll_event()
+        ev.events = Self.mask(readable: readable, writable: writable)
+        ev.data.u64 = id
+        if epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST {
+            _ = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev)
+        }
+        return IORegistration(id: id)
+    }
+
+    func update(_ registration: IORegistration, readable: Bool, writable: Bool) {
+        guard let entry = handlers[registration.id] else { return }
+        var ev = epoll_event()
+        ev.events = Self.mask(readable: readable, writable: writable)
+        ev.data.u64 = registration.id
+        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, entry.fd, &ev)
+    }
+
+    func deregister(_ registration: IORegistration) {
+        guard let entry = handlers.removeValue(forKey: registration.id) else { return }
+        var ev = epoll_event()
+        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, entry.fd, &ev)  // EBADF/ENOENT when libpq already closed it
+    }
+
+    private static func mask(readable: Bool, writable: Bool) -> UInt32 {
+        var m: UInt32 = 0
+        if readable { m |= EPOLLIN.rawValue }
+        if writable { m |= EPOLLOUT.rawValue }
+        return m
+    }
+
+    private func run() {
+        threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
+        let capacity = 64
+        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
+        defer { events.deallocate() }
+        var jobs: [@Sendable () -> Void] = []
+        while true {
+            let n = epoll_wait(epfd, events, Int32(capacity), -1)
+            if n < 0 {
+                if errno == EINTR { continue }
+                fatalError("epoll_wait failed: errno \(errno)")
+            }
+            var woke = false
+            for i in 0..<Int(n) {
+                let ev = events[i]
+                let id = ev.data.u64
+                if id == 0 {
+                    woke = true
+                    continue
+                }
+                guard let entry = handlers[id] else { continue }
+                let bits = ev.events
+                let hup = bits & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+                entry.handler.ioEvent(
+                    readable: bits & EPOLLIN.rawValue != 0 || hup, writable: bits & EPOLLOUT.rawValue != 0 || hup)
+            }
+            if woke {
+                var value: UInt64 = 0
+                _ = read(wakeFD, &value, 8)
+                inbox.withLock { inbox in
+                    inbox.wakePending = false
+                    swap(&jobs, &inbox.jobs)
+                }
+                for job in jobs { job() }
+                jobs.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+}
+#endif

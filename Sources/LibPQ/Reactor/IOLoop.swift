@@ -1,0 +1,52 @@
+/// Something that reacts to readiness of a watched file descriptor. Called on its loop's thread only.
+protocol IOHandler: AnyObject {
+    func ioEvent(readable: Bool, writable: Bool)
+}
+
+/// A token for one watched file descriptor.
+struct IORegistration: Hashable, Sendable {
+    let id: UInt64
+}
+
+/// A single-threaded event loop: it runs submitted jobs one at a time and calls handlers when their file
+/// descriptors become ready. All libpq calls on an established connection run on its loop, so a `PGconn`
+/// is only ever touched by one thread, and never by a thread of Swift's cooperative pool.
+protocol IOLoop: AnyObject, Sendable {
+    /// Runs `job` on the loop, after the jobs submitted before it.
+    func execute(_ job: @escaping @Sendable () -> Void)
+    /// Whether the caller runs on the loop.
+    var inLoop: Bool { get }
+    /// Starts watching `fd`. Loop only.
+    func register(fd: Int32, readable: Bool, writable: Bool, handler: any IOHandler) -> IORegistration
+    /// Changes the interest set. Loop only.
+    func update(_ registration: IORegistration, readable: Bool, writable: Bool)
+    /// Stops watching. Loop only. Safe to call for a descriptor libpq has already closed.
+    func deregister(_ registration: IORegistration)
+}
+
+/// The event loop implementation connections use to wait for socket readiness.
+///
+/// `epoll` (the default) is one thread blocked in `epoll_wait`; `dispatch` uses `DispatchSource` read and
+/// write sources on a serial queue. The package's reactor benchmark measured both on a `SELECT 1` loop
+/// (see README); epoll won, so it is the default.
+public struct PostgresEventLoop: Sendable {
+    let loop: any IOLoop
+
+    /// The shared epoll reactor thread (default).
+    public static var epoll: PostgresEventLoop { PostgresEventLoop(loop: SharedLoops.epoll) }
+    /// The shared `DispatchSource`-based loop.
+    public static var dispatch: PostgresEventLoop { PostgresEventLoop(loop: SharedLoops.dispatch) }
+    /// The default loop.
+    public static var `default`: PostgresEventLoop { .epoll }
+
+    /// A new, private epoll loop with its own thread (for tests and benchmarks; it lives as long as the
+    /// process).
+    public static func makeEpoll(name: String) -> PostgresEventLoop {
+        PostgresEventLoop(loop: EpollLoop(name: name))
+    }
+}
+
+enum SharedLoops {
+    static let epoll: EpollLoop = EpollLoop(name: "libpq-epoll")
+    static let dispatch: DispatchLoop = DispatchLoop(label: "libpq-dispatch")
+}

@@ -1,0 +1,128 @@
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the variables set here are read by the scripts that source this file.)
+# Shared by scripts/pg-start, scripts/pg-stop, scripts/test and .ci/run: one place for the port,
+# the credentials, the data directory and the binaries, so the scripts cannot drift apart.
+# Sourced, not executed. Everything it prints goes to stderr.
+
+PG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+PG_PORT=${PG_PORT:-54329}
+PG_HOST=127.0.0.1
+PG_USER=postgres
+PG_PASSWORD=postgres
+PG_DATABASE=postgres
+PG_URL="postgres://${PG_USER}:${PG_PASSWORD}@${PG_HOST}:${PG_PORT}/${PG_DATABASE}"
+PG_COMPOSE_FILE="${PG_ROOT}/docker-compose.yml"
+PG_APT_PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config)
+
+pg_log() { printf '%s: %s\n' "${PG_LOG_NAME:-${0##*/}}" "$*" >&2; }
+pg_die() { pg_log "error: $*"; exit 1; }
+
+pg_is_root() { [[ $(id -u) -eq 0 ]]; }
+
+# Runs a command as the OS user that owns the cluster: `postgres` when we are root (the server
+# refuses to run as root), ourselves otherwise. Runs from / so an unreadable cwd does not matter.
+pg_as_owner() {
+    if pg_is_root; then
+        (cd / && runuser -u postgres -- "$@")
+    else
+        "$@"
+    fi
+}
+
+# True when a Docker engine answers (the client alone is not enough).
+pg_docker_available() {
+    command -v docker >/dev/null 2>&1 &&
+        timeout 15 docker info >/dev/null 2>&1 &&
+        docker compose version >/dev/null 2>&1
+}
+
+# PG_START_MODE=auto|local|docker (default auto: docker when an engine answers, else local).
+pg_mode() {
+    case ${PG_START_MODE:-auto} in
+    local) echo local ;;
+    docker) echo docker ;;
+    auto) if pg_docker_available; then echo docker; else echo local; fi ;;
+    *) pg_die "PG_START_MODE must be auto, local or docker (got '${PG_START_MODE}')" ;;
+    esac
+}
+
+# Directory holding initdb/pg_ctl/postgres/pg_isready: $PG_BIN, the highest
+# /usr/lib/postgresql/*/bin, `pg_config --bindir`, or the directory of initdb on PATH.
+# Prints nothing and fails when no server binaries are installed.
+pg_find_bindir() {
+    local dir
+    if [[ -n ${PG_BIN:-} ]]; then
+        [[ -x $PG_BIN/initdb ]] && { echo "$PG_BIN"; return 0; }
+        pg_die "PG_BIN=$PG_BIN has no initdb"
+    fi
+    dir=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
+    [[ -n $dir && -x $dir/initdb ]] && { echo "$dir"; return 0; }
+    if command -v pg_config >/dev/null 2>&1; then
+        dir=$(pg_config --bindir 2>/dev/null || true)
+        [[ -n $dir && -x $dir/initdb ]] && { echo "$dir"; return 0; }
+    fi
+    if command -v initdb >/dev/null 2>&1; then
+        dirname "$(command -v initdb)"
+        return 0
+    fi
+    return 1
+}
+
+pg_have_libpq_dev() {
+    command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libpq
+}
+
+# Makes sure libpq-dev and pkg-config (always) and the server binaries (when need_server=1) are
+# there. As root on Debian/Ubuntu it installs them; otherwise it prints the command and exits 1.
+pg_ensure_installed() {
+    local need_server=$1 missing=()
+    pg_have_libpq_dev || missing+=("libpq-dev + pkg-config")
+    if [[ $need_server == 1 ]] && ! pg_find_bindir >/dev/null; then
+        missing+=("PostgreSQL server")
+    fi
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+
+    local what
+    what=$(printf '%s; ' "${missing[@]}")
+    what=${what%; }
+    if ! command -v apt-get >/dev/null 2>&1; then
+        pg_die "missing: ${what}. Install a PostgreSQL server (14 or newer) and the libpq development files (libpq-dev, pkg-config), then run again."
+    fi
+    if ! pg_is_root; then
+        pg_log "missing: ${what}. Install them with:"
+        echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y ${PG_APT_PACKAGES[*]}" >&2
+        exit 1
+    fi
+    pg_log "missing: ${what}; running: apt-get update && apt-get install -y ${PG_APT_PACKAGES[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update >&2 </dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${PG_APT_PACKAGES[@]}" >&2 </dev/null
+    pg_have_libpq_dev || pg_die "libpq-dev is still missing after apt-get install"
+    if [[ $need_server == 1 ]]; then
+        pg_find_bindir >/dev/null || pg_die "PostgreSQL server binaries are still missing after apt-get install"
+    fi
+}
+
+# Sets PG_HOME (.pg of the repo, or /tmp/postgres-sessions-<port> when the postgres user cannot
+# reach the repo), PG_DATA (PG_DATA_DIR overrides), PG_SOCKET_DIR and PG_LOG.
+# Pure: pg-start and pg-stop resolve the same paths from the same environment.
+pg_resolve_paths() {
+    PG_HOME="${PG_ROOT}/.pg"
+    PG_HOME_FALLBACK=0
+    if pg_is_root && ! runuser -u postgres -- test -x "$PG_ROOT" 2>/dev/null; then
+        PG_HOME="/tmp/postgres-sessions-${PG_PORT}"
+        PG_HOME_FALLBACK=1
+    fi
+    PG_DATA=${PG_DATA_DIR:-$PG_HOME/data}
+    PG_SOCKET_DIR="$PG_HOME/run"
+    # A unix socket path may be at most 107 bytes long.
+    if ((${#PG_SOCKET_DIR} + ${#PG_PORT} + 12 > 107)); then
+        PG_SOCKET_DIR="/tmp/postgres-sessions-${PG_PORT}.run"
+    fi
+    PG_LOG="$PG_HOME/log/postgres.log"
+}
+
+# 0 when a server accepts connections on 127.0.0.1:$PG_PORT.
+pg_ready() {
+    local bindir=$1
+    "$bindir/pg_isready" -q -h "$PG_HOST" -p "$PG_PORT" -t 2 >/dev/null 2>&1
+}
