@@ -2,18 +2,11 @@ import ArgumentParser
 import Foundation
 import LibPQ
 
-struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "In-process benchmarks of this package (peer comparisons live in Benchmarks/, run by scripts/bench).",
-        subcommands: [ReactorBench.self]
-    )
-}
-
 /// Compares the two event loops on a tight `SELECT 1` loop.
+@main
 struct ReactorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reactor", abstract: "epoll reactor thread vs DispatchSource on a SELECT 1 loop.")
+        commandName: "reactor-bench", abstract: "epoll reactor thread vs DispatchSource on a SELECT 1 loop.")
 
     @Option(help: "Seconds per measurement.") var seconds: Double = 3
     @Option(help: "Rounds (loops alternate each round, to spread noise).") var rounds: Int = 3
@@ -76,7 +69,7 @@ struct ReactorBench: AsyncParsableCommand {
 enum ProcessCPU {
     static func now() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
             + Double(usage.ru_stime.tv_usec) / 1e6
     }
