@@ -10,7 +10,13 @@ import Glibc
     @Test func badURIIsAnInvalidConfiguration() throws {
         let error = try #require(throws: PostgresError.self) { try PostgresConfiguration(url: "postgres://u:hunter2@host:notaport/db") }
         #expect(error.code == .invalidConfiguration)
+        #expect(error.description.contains("notaport"))
         #expect(!error.description.contains("hunter2"))
+        let e3 = try #require(throws: PostgresError.self) { try PostgresConfiguration(url: "postgres://u:hun%zzter2@host/db") }
+        #expect(e3.code == .invalidConfiguration)
+        #expect(!e3.description.contains("hun%zzter2") && !e3.description.contains("zzter2"))
+        let e4 = try #require(throws: PostgresError.self) { try PostgresConfiguration(url: "postgres://u:pw@host/db?nosuch=1") }
+        #expect(e4.description.contains("nosuch"))
         let e2 = try #require(throws: PostgresError.self) { try PostgresConfiguration("host=x bogus_option=1 password=hunter2") }
         #expect(e2.code == .invalidConfiguration)
         #expect(e2.description.contains("bogus_option"))
