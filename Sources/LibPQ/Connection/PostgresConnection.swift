@@ -79,14 +79,14 @@ public final class PostgresConnection: Sendable {
     /// - Throws: ``PostgresError``: `encoding` / `tooManyParameters` before anything is sent; `server` with
     ///   the server's fields; `connection`/`connectionClosed`; `cancelled`; `timeout`; `closed`.
     @discardableResult
-    public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
+    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try Self.validate(query)
         return try await run(Request(kind: .query(query)), timeout: timeout)
     }
 
     /// Runs several statements separated by semicolons with the simple query protocol (for DDL scripts).
     /// Nothing can be bound. Implicitly one transaction unless the script has its own `BEGIN`/`COMMIT`.
-    public func execute(script: String, timeout: Duration? = nil) async throws {
+    public func execute(script: String, timeout: Duration?) async throws {
         guard !script.utf8.contains(0) else {
             throw PostgresError(code: .encoding, message: "the script contains a NUL byte", query: nil)
         }
