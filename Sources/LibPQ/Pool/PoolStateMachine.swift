@@ -30,6 +30,13 @@ public struct PoolStateMachine: Sendable {
         public var kind: LeaseKind
         /// Shared leases on the connection including this one (1 for an exclusive lease).
         public var depth: Int
+
+        public init(request: RequestID, connection: ConnectionID, kind: LeaseKind, depth: Int) {
+            self.request = request
+            self.connection = connection
+            self.kind = kind
+            self.depth = depth
+        }
     }
 
     /// What the pool must do after an event.
@@ -62,7 +69,7 @@ public struct PoolStateMachine: Sendable {
     let configuration: PostgresPool.Configuration
     private(set) var phase: Phase = .running
     /// Every connection the pool has asked for and not yet seen closed, oldest first.
-    var connections: [ConnectionSlot] = []
+    public internal(set) var connections: [ConnectionSlot] = []
     var waiters = Deque<Waiter>()
     private var nextConnectionID: ConnectionID = 1
     /// Consecutive failed connection attempts, and when the next attempt may start.

@@ -1,0 +1,61 @@
+@_spi(PoolInternals) public import LibPQ
+import Logging
+import Synchronization
+
+/// A ``PoolClock`` that only moves when told to. Sleepers wake when ``advance(by:)`` passes their deadline.
+@_spi(PoolInternals)
+public final class FakePoolClock: PoolClock, Sendable {
+    private struct State {
+        var now: Duration = .zero
+        var sleepers: [(deadline: Duration, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var now: Duration { state.withLock { $0.now } }
+
+    /// Moves time forward and wakes every sleeper whose deadline has come.
+    public func advance(by duration: Duration) {
+        let woken = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.now += duration
+            let now = s.now
+            let due = s.sleepers.filter { $0.deadline <= now }.map(\.continuation)
+            s.sleepers.removeAll { $0.deadline <= now }
+            return due
+        }
+        for c in woken { c.resume() }
+    }
+
+    public func sleep(until deadline: Duration) async throws {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let due = state.withLock { s -> Bool in
+                if deadline <= s.now { return true }
+                s.sleepers.append((deadline, c))
+                return false
+            }
+            if due { c.resume() }
+        }
+        try Task.checkCancellation()
+    }
+}
+
+/// A ``PoolConnectionFactory`` that never reaches a server: every attempt fails with `error` (the way an
+/// unreachable server does), counting attempts.
+@_spi(PoolInternals)
+public final class FailingConnectionFactory: PoolConnectionFactory, Sendable {
+    public let error: PostgresError
+    private let count = Atomic<Int>(0)
+
+    public init(error: PostgresError = PostgresError(code: .connection, message: "connection refused (fake)")) {
+        self.error = error
+    }
+
+    /// Connection attempts so far.
+    public var attempts: Int { count.load(ordering: .relaxed) }
+
+    public func makeConnection(configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
+        count.add(1, ordering: .relaxed)
+        throw error
+    }
+}
