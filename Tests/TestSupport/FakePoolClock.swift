@@ -7,13 +7,23 @@ import Synchronization
 public final class FakePoolClock: PoolClock, Sendable {
     private struct State {
         var now: Duration = .zero
-        var sleepers: [(deadline: Duration, continuation: CheckedContinuation<Void, Never>)] = []
+        var sleepers: [(id: Int, deadline: Duration, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextID = 0
+        /// Sleeps cancelled before they registered.
+        var cancelled: Set<Int> = []
+        var sleepCalls = 0
     }
     private let state = Mutex(State())
 
     public init() {}
 
     public var now: Duration { state.withLock { $0.now } }
+
+    /// How many times `sleep(until:)` was called.
+    public var sleepCalls: Int { state.withLock { $0.sleepCalls } }
+
+    /// Sleepers not yet woken.
+    public var pendingSleepers: Int { state.withLock { $0.sleepers.count } }
 
     /// Moves time forward and wakes every sleeper whose deadline has come.
     public func advance(by duration: Duration) {
@@ -28,13 +38,29 @@ public final class FakePoolClock: PoolClock, Sendable {
     }
 
     public func sleep(until deadline: Duration) async throws {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let due = state.withLock { s -> Bool in
-                if deadline <= s.now { return true }
-                s.sleepers.append((deadline, c))
-                return false
+        let id = state.withLock { s -> Int in
+            s.nextID += 1
+            return s.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let due = state.withLock { s -> Bool in
+                    s.sleepCalls += 1
+                    if deadline <= s.now || s.cancelled.remove(id) != nil { return true }
+                    s.sleepers.append((id, deadline, c))
+                    return false
+                }
+                if due { c.resume() }
             }
-            if due { c.resume() }
+        } onCancel: {
+            let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                guard let i = s.sleepers.firstIndex(where: { $0.id == id }) else {
+                    s.cancelled.insert(id)
+                    return nil
+                }
+                return s.sleepers.remove(at: i).continuation
+            }
+            c?.resume()
         }
         try Task.checkCancellation()
     }

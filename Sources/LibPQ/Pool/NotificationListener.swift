@@ -98,9 +98,10 @@ actor NotificationListener {
             let subscribers = self.registry.withLock { Array(($0.channels[n.channel] ?? [:]).values) }
             for s in subscribers { s.yield(n) }
         }
+        let lostID = c.id  // not the connection: the handler must not keep it alive
         await c.onClose { [weak self] in
             guard let self else { return }
-            Task { await self.connectionLost(c) }
+            Task { await self.connectionLost(lostID) }
         }
         let channels = registry.withLock { Array($0.channels.keys) }
         for channel in channels {
@@ -112,8 +113,8 @@ actor NotificationListener {
         return c
     }
 
-    private func connectionLost(_ lost: PostgresConnection) {
-        guard connection === lost else { return }
+    private func connectionLost(_ lostID: Int) {
+        guard connection?.id == lostID else { return }
         connection = nil
         listening = []
         let wanted = registry.withLock { !$0.closed && !$0.channels.isEmpty }

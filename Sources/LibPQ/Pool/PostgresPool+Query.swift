@@ -40,6 +40,7 @@ extension PostgresPool {
     ///
     /// - Throws: what `body` throws, or a ``PostgresError`` while acquiring (`poolExhausted`, `queueFull`,
     ///   `poolShutdown`, `cancelled`).
+    @discardableResult
     public func withConnection<T>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> T

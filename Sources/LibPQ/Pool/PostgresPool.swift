@@ -18,7 +18,8 @@ import Synchronization
 /// **Before `run()`** the pool still works: connections are opened on demand, acquire timeouts apply
 /// (each waiting caller enforces its own), and a connection lost is replaced when demand needs it. What
 /// needs `run()` is time-driven maintenance: idle timeout, lifetime, health checks, keeping the minimum,
-/// and retrying a failed connect after its backoff while no new request arrives. Without `run()`, call
+/// and retrying a failed connect after its backoff while no new request arrives (a waiting caller whose
+/// deadline passes also advances the pool's time, so some of it happens then too). Without `run()`, call
 /// ``shutdown()`` to close the pool.
 ///
 /// Design: a pure ``PoolStateMachine`` under a `Mutex`; the actions it returns run after the lock is
@@ -186,8 +187,9 @@ public final class PostgresPool: Service, Sendable {
                 group.addTask { try? await clock.sleep(until: target) }
                 group.addTask { await self.waitForWake() }
                 await group.next()
+                // Cancelling the wake-up child resumes it (its cancellation handler); no explicit wake
+                // here, or a stale pending wake would make every later iteration spin.
                 group.cancelAll()
-                self.wakeMaintenance()
             }
             state.withLock { $0.sleepTarget = nil }
             handle { $0.timeAdvanced(now: $1) }
@@ -268,10 +270,14 @@ public final class PostgresPool: Service, Sendable {
             }
         }
         // Wake the maintenance loop when a deadline earlier than the one it sleeps until appeared.
-        if let target = s.sleepTarget, let next = s.machine.nextDeadline, next < target, let c = s.sleeper {
-            s.sleeper = nil
+        if let target = s.sleepTarget, let next = s.machine.nextDeadline, next < target {
             s.sleepTarget = nil
-            effects.append(.wake(c))
+            if let c = s.sleeper {
+                s.sleeper = nil
+                effects.append(.wake(c))
+            } else {
+                s.wakePending = true  // the loop is about to sleep: it will not
+            }
         }
         let snapshot = PoolMetrics.Snapshot(
             open: s.machine.openConnections, inUse: s.machine.connectionsInUse, waiters: s.machine.waiterCount)
@@ -315,8 +321,9 @@ public final class PostgresPool: Service, Sendable {
         do {
             let connection = try await dependencies.factory.makeConnection(
                 configuration: connectionConfiguration, logger: logger)
+            let connectionID = connection.id  // not the connection: the handler must not keep it alive
             await connection.onClose { [weak self] in
-                self?.logger.debug("pooled connection closed", metadata: ["psql.connection.id": "\(connection.id)"])
+                self?.logger.debug("pooled connection closed", metadata: ["psql.connection.id": "\(connectionID)"])
                 self?.handle { $0.connectionClosed(id, now: $1) }
             }
             let now = dependencies.clock.now

@@ -7,6 +7,7 @@ extension PostgresPool {
     ///
     /// - Throws: what `body` throws; `server` with SQLSTATE 25P02 when `COMMIT` found the transaction
     ///   failed (a statement failed and `body` caught the error) and the server rolled it back.
+    @discardableResult
     public func withTransaction<T>(
         isolation: PostgresTransaction.IsolationLevel? = nil,
         readOnly: Bool = false,
@@ -67,6 +68,7 @@ public struct PostgresTransaction: Sendable {
 
     /// Runs `body` inside a savepoint: `RELEASE SAVEPOINT` when it returns, `ROLLBACK TO SAVEPOINT` when
     /// it throws (the error is rethrown; the outer transaction goes on).
+    @discardableResult
     public func withSavepoint<T>(
         callerIsolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresTransaction) async throws -> T
@@ -80,6 +82,7 @@ public struct PostgresTransaction: Sendable {
     }
 
     /// A nested transaction: the same as ``withSavepoint(callerIsolation:_:)``.
+    @discardableResult
     public func withTransaction<T>(
         callerIsolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresTransaction) async throws -> T
