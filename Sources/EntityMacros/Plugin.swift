@@ -3,5 +3,11 @@ import SwiftSyntaxMacros
 
 @main
 struct EntityMacrosPlugin: CompilerPlugin {
-    let providingMacros: [any Macro.Type] = []
+    let providingMacros: [any Macro.Type] = [
+        EntityMacro.self,
+        ChildEntityMacro.self,
+        VendureEntityMacro.self,
+        EmbeddableMacro.self,
+        MarkerMacro.self,
+    ]
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
 struct ConnectionTests {
-    @Test func selectsOneValue() async throws {
+    @Test func selectsABoundValue() async throws {
         let c = try await TestDatabase.connect()
         let rows = try await c.query("SELECT \(Int64(41)) + 1 AS answer")
         #expect(rows.count == 1)
@@ -13,4 +13,199 @@ struct ConnectionTests {
         #expect(try rows[0].decode(Int64.self, column: "answer") == 42)
         await c.close()
     }
+
+    @Test func decodesTuplesByPositionAndByName() async throws {
+        let c = try await TestDatabase.connect()
+        let rows = try await c.query("SELECT 7::int8 AS id, 'abc'::text AS token, NULL::text AS missing")
+        let (id, token, missing) = try rows[0].decode((Int64, String, String?).self)
+        #expect(id == 7 && token == "abc" && missing == nil)
+        let (t2, i2) = try rows[0].decode((String, Int64).self, columns: "token", "id")
+        #expect(t2 == "abc" && i2 == 7)
+        await c.close()
+    }
+
+    @Test func typeMismatchNamesColumnSwiftTypeAndServerType() async throws {
+        let c = try await TestDatabase.connect()
+        let rows = try await c.query("SELECT 'x'::text AS token")
+        let error = try #require(throws: PostgresError.self) { try rows[0].decode(Int64.self, column: "token") }
+        #expect(error.code == .decoding)
+        #expect(error.column == "token")
+        #expect(error.swiftType == "Int64")
+        #expect(error.serverType == .text)
+        #expect(error.description.contains("token") && error.description.contains("Int64") && error.description.contains("text"))
+        await c.close()
+    }
+
+    @Test func syntaxErrorCarriesSQLStateAndPosition() async throws {
+        let c = try await TestDatabase.connect()
+        let error = try await #require(throws: PostgresError.self) { try await c.query("SELEC 1") }
+        #expect(error.code == .server)
+        #expect(error.sqlState == "42601")
+        #expect(error.serverInfo?.position == 1)
+        #expect(error.query == "SELEC 1")
+        // The connection is still usable after the error.
+        #expect(try await c.query("SELECT 1::int8")[0].decode(Int64.self, at: 0) == 1)
+        await c.close()
+    }
+
+    @Test func uniqueViolationNamesTheConstraintButNotTheValue() async throws {
+        try await TestDatabase.withSchema { c, _ in
+            try await c.execute(script: "CREATE TABLE s (token text CONSTRAINT s_token_key UNIQUE)")
+            let secret = "tok-\(UUID().uuidString)"
+            try await c.query("INSERT INTO s VALUES (\(secret))")
+            let error = try await #require(throws: PostgresError.self) { try await c.query("INSERT INTO s VALUES (\(secret))") }
+            #expect(error.sqlState == "23505")
+            #expect(error.serverInfo?.constraintName == "s_token_key")
+            #expect(error.serverInfo?.tableName == "s")
+            #expect(!error.description.contains(secret))
+            #expect(!"\(error)".contains(secret))
+        }
+    }
+
+    @Test func scriptRunsSeveralStatementsAndPipelineResumesAfterIt() async throws {
+        try await TestDatabase.withSchema { c, _ in
+            try await c.execute(script: "CREATE TABLE a (x int8); CREATE INDEX ON a (x); INSERT INTO a VALUES (1), (2);")
+            let n = try await c.query("SELECT count(*) FROM a")[0].decode(Int64.self, at: 0)
+            #expect(n == 2)
+            let error = try await #require(throws: PostgresError.self) {
+                try await c.execute(script: "INSERT INTO a VALUES (3); SELECT 1/0;")
+            }
+            #expect(error.sqlState == "22012")
+            // The failing script was one implicit transaction: the insert was rolled back.
+            #expect(try await c.query("SELECT count(*) FROM a")[0].decode(Int64.self, at: 0) == 2)
+        }
+    }
+
+    @Test func failingQueryInPipelineDoesNotFailItsNeighbours() async throws {
+        let c = try await TestDatabase.connect()
+        try await withThrowingTaskGroup(of: (Int, Result<Int64, PostgresError>).self) { group in
+            for i in 0..<50 {
+                group.addTask {
+                    do {
+                        let q: PostgresQuery = i % 5 == 0 ? "SELECT 1 / (\(Int64(i)) - \(Int64(i)))" : "SELECT \(Int64(i)) * 2"
+                        return (i, .success(try await c.query(q)[0].decode(Int64.self, at: 0)))
+                    } catch let e as PostgresError {
+                        return (i, .failure(e))
+                    }
+                }
+            }
+            for try await (i, result) in group {
+                switch result {
+                case .success(let v): #expect(i % 5 != 0 && v == Int64(i) * 2)
+                case .failure(let e): #expect(i % 5 == 0 && e.sqlState == "22012", "query \(i): \(e)")
+                }
+            }
+        }
+        await c.close()
+    }
+
+    @Test func thousandQueriesLeaveNoOpenResults() async throws {
+        let c = try await TestDatabase.connect()
+        for i in 0..<1000 {
+            let v = try await c.query("SELECT \(Int64(i))")[0].decode(Int64.self, at: 0)
+            #expect(v == Int64(i))
+        }
+        #expect(c.openResults == 0)
+        let kept = try await c.query("SELECT 1::int8")
+        #expect(c.openResults == 1)
+        _ = kept.count
+        await c.close()
+    }
+
+    @Test func nulByteIsRejectedBeforeSending() async throws {
+        let c = try await TestDatabase.connect()
+        let error = try await #require(throws: PostgresError.self) { try await c.query("SELECT \("a\u{0}b")::text") }
+        #expect(error.code == .encoding)
+        #expect(error.parameterIndex == 1)
+        #expect(c.queriesInFlight == 0)
+        await c.close()
+    }
+
+    @Test func tooManyParametersAreRejectedBeforeSending() async throws {
+        let c = try await TestDatabase.connect()
+        var q = PostgresQuery(unsafeSQL: "SELECT 1 WHERE 1 IN (")
+        for i in 0..<65536 {
+            if i > 0 { q.appendUnescaped(",") }
+            q.appendBind(Int64(i))
+        }
+        q.appendUnescaped(")")
+        let error = try await #require(throws: PostgresError.self) { try await c.query(q) }
+        #expect(error.code == .tooManyParameters)
+        await c.close()
+    }
+
+    @Test func queryTimeoutCancelsOnServerAndConnectionStaysUsable() async throws {
+        let c = try await TestDatabase.connect()
+        let start = ContinuousClock.now
+        let error = try await #require(throws: PostgresError.self) {
+            try await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(200))
+        }
+        #expect(error.code == .timeout)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(try await c.query("SELECT 5::int8")[0].decode(Int64.self, at: 0) == 5)
+        await c.close()
+    }
+
+    @Test func taskCancellationCancelsTheQuery() async throws {
+        let c = try await TestDatabase.connect()
+        let task = Task { try await c.query("SELECT pg_sleep(30)") }
+        // Wait until the server runs it, then cancel.
+        let watcher = try await TestDatabase.connect()
+        try await eventually {
+            try await watcher.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = \(Int64(c.backendPID)) AND query LIKE '%pg_sleep%' AND state = 'active'"
+            )[0].decode(Int64.self, at: 0) == 1
+        }
+        task.cancel()
+        let error = try await #require(throws: PostgresError.self) { try await task.value }
+        #expect(error.code == .cancelled)
+        #expect(try await c.query("SELECT 6::int8")[0].decode(Int64.self, at: 0) == 6)
+        await c.close()
+        await watcher.close()
+    }
+
+    @Test func queryAfterCloseFailsWithClosed() async throws {
+        let c = try await TestDatabase.connect()
+        await c.close()
+        #expect(!c.isOpen)
+        let error = try await #require(throws: PostgresError.self) { try await c.query("SELECT 1") }
+        #expect(error.code == .closed)
+    }
+
+    @Test func terminatedBackendFailsQueriesWithConnectionError() async throws {
+        let victim = try await TestDatabase.connect()
+        let admin = try await TestDatabase.connect()
+        try await admin.query("SELECT pg_terminate_backend(\(Int32(victim.backendPID)))")
+        let error = try await #require(throws: PostgresError.self) {
+            // The first query may still be sent before the termination is noticed.
+            for _ in 0..<3 { try await victim.query("SELECT 1") }
+        }
+        #expect(error.code == .connection || error.code == .connectionClosed || error.code == .closed)
+        #expect(!victim.isOpen)
+        await admin.close()
+    }
+
+    @Test func droppedConnectionIsClosedOnTheServer() async throws {
+        let admin = try await TestDatabase.connect()
+        var pid: Int32 = 0
+        do {
+            let dropped = try await TestDatabase.connect()
+            pid = dropped.backendPID
+            _ = try await dropped.query("SELECT 1")
+        }
+        try await eventually {
+            try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid)")[0].decode(Int64.self, at: 0) == 0
+        }
+        await admin.close()
+    }
+}
+
+/// Polls `condition` until it holds, for at most `timeout` (no fixed sleeps as synchronisation).
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("condition did not hold within \(timeout)")
 }

@@ -45,9 +45,16 @@ extension PostgresDecodable {
 public typealias PostgresCodable = PostgresEncodable & PostgresDecodable
 
 /// A type that can be an element of a one-dimensional PostgreSQL array (`[T]` binds and decodes as `T[]`).
-public protocol PostgresArrayElement: PostgresEncodable, PostgresDecodable {
+///
+/// Conforming is enough: the binary array format comes from default implementations (see
+/// `Array+Postgres.swift`).
+public protocol PostgresArrayElement: PostgresEncodable, PostgresDecodable, _PostgresArrayRepresentable {
     /// The OID of the array type whose elements are `Self` (for example `int4[]` for `Int32`).
     static var postgresArrayType: PostgresDataType { get }
+
+    /// Whether the value is SQL `NULL` when written as an array element. The default is `false`; only
+    /// `Optional.none` is `NULL`.
+    var _isPostgresNull: Bool { get }
 }
 
 /// Why a value could not be encoded or decoded. The row layer wraps it into a ``PostgresError`` with the

@@ -35,6 +35,9 @@ public struct PostgresDataType: RawRepresentable, Hashable, Sendable, CustomStri
     public static let jsonb = PostgresDataType(3802)
 
     public static let boolArray = PostgresDataType(1000)
+    public static let charArray = PostgresDataType(1002)
+    public static let bpcharArray = PostgresDataType(1014)
+    public static let oidArray = PostgresDataType(1028)
     public static let byteaArray = PostgresDataType(1001)
     public static let nameArray = PostgresDataType(1003)
     public static let int2Array = PostgresDataType(1005)
@@ -78,6 +81,9 @@ public struct PostgresDataType: RawRepresentable, Hashable, Sendable, CustomStri
         case .uuid: "uuid"
         case .jsonb: "jsonb"
         case .boolArray: "boolean[]"
+        case .charArray: "\"char\"[]"
+        case .bpcharArray: "character[]"
+        case .oidArray: "oid[]"
         case .byteaArray: "bytea[]"
         case .nameArray: "name[]"
         case .int2Array: "smallint[]"

@@ -209,7 +209,7 @@ extension ConnectionCore {
             complete(request, error: error)
             return
         }
-        let rows = PostgresRows(result: request.rows, query: request.sql)
+        let rows = PostgresRows(result: request.rows, query: request.sql, counter: openResults)
         request.rows = nil
         complete(request, rows: rows)
     }

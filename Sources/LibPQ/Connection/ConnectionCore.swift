@@ -53,6 +53,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// Read without the loop: whether the connection still takes work.
     let isOpen = Atomic<Bool>(false)
     let inflightCount = Atomic<Int>(0)
+    /// Results returned to callers and not yet freed.
+    let openResults = ResultCounter()
 
     private static let ids = Atomic<Int>(0)
 

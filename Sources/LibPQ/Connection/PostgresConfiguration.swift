@@ -59,6 +59,14 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             option += 1
         }
         self.parameters = parameters
+        // libpq checks these only when connecting; a clear error now is better.
+        for keyword in ["port", "connect_timeout"] {
+            if let value = self[keyword], !value.isEmpty,
+                !value.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ $0.isEmpty || Int($0) != nil })
+            {
+                throw PostgresError(code: .invalidConfiguration, message: "invalid \(keyword): \"\(value)\" is not a number")
+            }
+        }
         if let timeout = self["connect_timeout"], let seconds = Int(timeout), seconds > 0 {
             connectTimeout = .seconds(max(seconds, 2))
         }

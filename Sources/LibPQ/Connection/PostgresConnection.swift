@@ -25,6 +25,10 @@ public final class PostgresConnection: Sendable {
     /// The number of queries sent and not yet answered.
     public var queriesInFlight: Int { core.inflightCount.load(ordering: .relaxed) }
 
+    /// The number of result sets this connection returned that are still held (each keeps its libpq
+    /// result in memory until its last reference goes).
+    public var openResults: Int { core.openResults.value.load(ordering: .relaxed) }
+
     /// The server process id serving this connection (as in `pg_stat_activity.pid`).
     public let backendPID: Int32
 
@@ -75,14 +79,14 @@ public final class PostgresConnection: Sendable {
     /// - Throws: ``PostgresError``: `encoding` / `tooManyParameters` before anything is sent; `server` with
     ///   the server's fields; `connection`/`connectionClosed`; `cancelled`; `timeout`; `closed`.
     @discardableResult
-    public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
+    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try Self.validate(query)
         return try await run(Request(kind: .query(query)), timeout: timeout)
     }
 
     /// Runs several statements separated by semicolons with the simple query protocol (for DDL scripts).
     /// Nothing can be bound. Implicitly one transaction unless the script has its own `BEGIN`/`COMMIT`.
-    public func execute(script: String, timeout: Duration? = nil) async throws {
+    public func execute(script: String, timeout: Duration?) async throws {
         guard !script.utf8.contains(0) else {
             throw PostgresError(code: .encoding, message: "the script contains a NUL byte", query: nil)
         }

@@ -90,6 +90,14 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
             sql += String(binds.count)
         }
 
+        /// Binds an optional value as the next `$n` parameter (`nil` is `NULL`). Same as the non-optional
+        /// overload; it exists so the compiler does not warn that an optional is being interpolated.
+        @inlinable public mutating func appendInterpolation<T: PostgresEncodable>(_ value: T?) {
+            binds.append(value)
+            sql += "$"
+            sql += String(binds.count)
+        }
+
         /// Inserts a quoted identifier (`"name"`), for table and column names chosen at run time.
         public mutating func appendInterpolation(identifier: String) {
             do {

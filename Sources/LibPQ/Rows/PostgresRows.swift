@@ -1,4 +1,5 @@
 import CLibPQ
+import Synchronization
 
 /// The rows a query returned, in binary format, kept in the libpq result they arrived in (no copy).
 ///
@@ -19,9 +20,13 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
     /// The command tag, for example `INSERT 0 1`.
     public let commandTag: String
 
-    init(result: OpaquePointer?, query: String) {
+    /// Counts the results of one connection still alive.
+    let counter: ResultCounter?
+
+    init(result: OpaquePointer?, query: String, counter: ResultCounter? = nil) {
         self.result = result
         self.query = query
+        self.counter = result == nil ? nil : counter
         guard let result else {
             columns = []
             columnTypes = []
@@ -46,6 +51,7 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
         columnIndex = index
         commandTag = PQcmdStatus(result).map { String(cString: $0) } ?? ""
         rowCount = Int(PQntuples(result))
+        counter?.value.add(1, ordering: .relaxed)
     }
 
     /// An empty result (no libpq result behind it).
@@ -54,7 +60,10 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
     private var rowCount = 0
 
     deinit {
-        if let result { PQclear(result) }
+        if let result {
+            PQclear(result)
+            counter?.value.subtract(1, ordering: .relaxed)
+        }
     }
 
     /// Rows affected by an INSERT, UPDATE, DELETE, MERGE, SELECT, MOVE, FETCH or COPY (`PQcmdTuples`);
@@ -180,4 +189,9 @@ public struct PostgresRow: Sendable {
                 error, column: rows.columns[column], swiftType: T.self, serverType: serverType, query: rows.query)
         }
     }
+}
+
+/// A count of live libpq results, shared by a connection and the rows it returned.
+final class ResultCounter: Sendable {
+    let value = Atomic<Int>(0)
 }

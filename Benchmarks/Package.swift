@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+// Benchmarks of PostgresSessions against its peers. A package of its own, so the peers (postgres-nio) and
+// benchmark tooling never slow the main build. Run through scripts/bench.
+import Foundation
+import PackageDescription
+
+// SwiftPM names a path dependency after its folder, which differs between clones.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "PostgresSessionsBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: "../"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ReactorBench",
+            dependencies: [
+                .product(name: "LibPQ", package: root),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import LibPQ
+
+/// Compares the two event loops on a tight `SELECT 1` loop.
+@main
+struct ReactorBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reactor-bench", abstract: "epoll reactor thread vs DispatchSource on a SELECT 1 loop.")
+
+    @Option(help: "Seconds per measurement.") var seconds: Double = 3
+    @Option(help: "Rounds (loops alternate each round, to spread noise).") var rounds: Int = 3
+    @Option(name: .customLong("database-url"), help: "Database URL (default: DATABASE_URL, then libpq's PG* variables).")
+    var databaseURL: String?
+
+    func run() async throws {
+        let base = try databaseURL.map { try PostgresConfiguration($0) } ?? PostgresConfiguration.fromEnvironment()
+        var results: [String: [(concurrency: Int, ops: Double, cpu: Double)]] = [:]
+        for round in 0..<rounds {
+            for (name, loop) in [("epoll", PostgresEventLoop.epoll), ("dispatch", PostgresEventLoop.dispatch)] {
+                for concurrency in [1, 16] {
+                    var config = base
+                    config.eventLoop = loop
+                    let c = try await PostgresConnection.connect(configuration: config)
+                    _ = try await measure(c, concurrency: concurrency, duration: 0.3)  // warm-up
+                    let r = try await measure(c, concurrency: concurrency, duration: seconds)
+                    await c.close()
+                    results[name, default: []].append((concurrency, r.ops, r.cpuMicros))
+                    print(String(format: "round %d %-8@ concurrency %2d: %9.0f ops/s  %6.2f µs CPU/op", round + 1, name, concurrency, r.ops, r.cpuMicros))
+                }
+            }
+        }
+        print("\nmedian of \(rounds) rounds:")
+        for concurrency in [1, 16] {
+            func median(_ name: String, _ key: KeyPath<(concurrency: Int, ops: Double, cpu: Double), Double>) -> Double {
+                let v = results[name, default: []].filter { $0.concurrency == concurrency }.map { $0[keyPath: key] }.sorted()
+                return v.isEmpty ? 0 : v[v.count / 2]
+            }
+            let e = median("epoll", \.ops), d = median("dispatch", \.ops)
+            print(String(format: "concurrency %2d: epoll %9.0f ops/s (%.2f µs CPU/op)  dispatch %9.0f ops/s (%.2f µs CPU/op)  RATIO epoll/dispatch=%.2f",
+                         concurrency, e, median("epoll", \.cpu), d, median("dispatch", \.cpu), d > 0 ? e / d : 0))
+        }
+    }
+
+    private func measure(_ c: PostgresConnection, concurrency: Int, duration: Double) async throws -> (ops: Double, cpuMicros: Double) {
+        let cpu0 = ProcessCPU.now()
+        let start = ContinuousClock.now
+        let deadline = start + .milliseconds(Int(duration * 1000))
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var n = 0
+                    while ContinuousClock.now < deadline {
+                        _ = try await c.query("SELECT 1")
+                        n += 1
+                    }
+                    return n
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = ContinuousClock.now - start
+        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (Double(total) / secs, (ProcessCPU.now() - cpu0) * 1e6 / Double(max(total, 1)))
+    }
+}
+
+/// User + system CPU seconds of this process.
+enum ProcessCPU {
+    static func now() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+            + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}

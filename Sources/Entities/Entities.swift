@@ -1,1 +1,0 @@
-// The Entities module: see issue 4.

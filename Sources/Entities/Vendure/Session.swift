@@ -1,0 +1,77 @@
+public import Foundation
+
+/// Vendure's `Session` (`packages/core/src/entity/session/session.entity.ts`): the root of the `session`
+/// table's single-table hierarchy; ``AnonymousSession`` and ``AuthenticatedSession`` are its rows.
+///
+/// ```ts
+/// @Entity() @TableInheritance({ column: { type: 'varchar', name: 'type' } }) @Index(['type'])
+/// export abstract class Session extends VendureEntity implements HasCustomFields { ... }
+/// ```
+@Entity
+@VendureEntity
+@TableInheritance(column: "type")
+@Index(["type"])
+public struct Session {
+    /// The session token: 64 hex characters, unique.
+    @Index(unique: true) @Column public var token: String
+    /// When the session expires.
+    @Column public var expires: Date
+    /// Whether the session was invalidated (logged out).
+    @Column public var invalidated: Bool
+    /// The id of the active order, if any.
+    @EntityId(nullable: true) public var activeOrderId: Int?
+    /// The active order, when loaded.
+    @Index @ManyToOne(Order.self) public var activeOrder: Order?
+    /// The id of the active channel, if any.
+    @EntityId(nullable: true) public var activeChannelId: Int?
+    /// The active channel, when loaded.
+    @Index @ManyToOne(Channel.self) public var activeChannel: Channel?
+    /// Custom fields (`@Column(type => CustomSessionFields)`); none are configured by default.
+    @Embedded public var customFields: CustomSessionFields = CustomSessionFields()
+}
+
+extension Session {
+    /// Creates a session that is not yet stored (`id`, `createdAt`, `updatedAt` are nil).
+    public init(
+        token: String, expires: Date, invalidated: Bool = false, activeOrderId: Int? = nil,
+        activeChannelId: Int? = nil, customFields: CustomSessionFields = CustomSessionFields()
+    ) {
+        self.token = token
+        self.expires = expires
+        self.invalidated = invalidated
+        self.activeOrderId = activeOrderId
+        self.activeChannelId = activeChannelId
+        self.customFields = customFields
+    }
+}
+
+/// The custom fields of a session (Vendure's `CustomSessionFields`), stored as `customFields<Name>` columns.
+/// Empty by default, as in Vendure without configured custom fields.
+@Embeddable
+public struct CustomSessionFields {
+    /// No custom fields.
+    public init() {}
+}
+
+/// Vendure's `AnonymousSession`: a session without a user (`type` = `'AnonymousSession'`).
+@ChildEntity(of: Session.self)
+public struct AnonymousSession {
+    /// Wraps a session.
+    public init(_ session: Session) { self.base = session }
+}
+
+/// Vendure's `AuthenticatedSession`: a session of a logged-in user (`type` = `'AuthenticatedSession'`).
+@ChildEntity(of: Session.self)
+public struct AuthenticatedSession {
+    /// The user, when loaded; its id is `userId`.
+    @Index @ManyToOne(User.self) public var user: User?
+    /// The name of the authentication strategy used (`native`, ...).
+    @Column public var authenticationStrategy: String
+
+    /// Wraps a session with its user and strategy.
+    public init(_ session: Session, userId: Int?, authenticationStrategy: String) {
+        self.base = session
+        self.userId = userId
+        self.authenticationStrategy = authenticationStrategy
+    }
+}

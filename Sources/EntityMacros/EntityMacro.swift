@@ -1,0 +1,191 @@
+import SwiftBasicFormat
+import SwiftDiagnostics
+import SwiftSyntax
+import SwiftSyntaxMacros
+
+/// `@Entity`: see the declaration in the Entities module.
+public struct EntityMacro: MemberMacro, ExtensionMacro {
+    public static func expansion(
+        of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
+        conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
+    ) throws -> [DeclSyntax] {
+        guard
+            let analysis = try? EntityAnalysis.analyze(
+                declaration, macroName: "Entity", mode: .entity(tableName: node.firstUnlabeled), context: nil)
+        else { return [] }
+        return analysis.joinStorageDeclarations
+    }
+
+    public static func expansion(
+        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
+        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
+        in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        if let name = node.firstUnlabeled, name.stringLiteralValue == nil, !name.isNilLiteral {
+            context.diagnose(Diagnostic(node: name, message: EntityDiagnostic.notALiteral(argument: "name")))
+            return []
+        }
+        let analysis: EntityAnalysis
+        do {
+            analysis = try EntityAnalysis.analyze(
+                declaration, macroName: "Entity", mode: .entity(tableName: node.firstUnlabeled), context: context)
+        } catch {
+            return []
+        }
+        let access = analysis.memberAccessPrefix
+        let decl: DeclSyntax = """
+            extension \(type.trimmed): Entities.Entity {
+                \(raw: access)typealias PrimaryKey = \(raw: analysis.primaryKeyType ?? "Int")
+                \(analysis.metadataDeclaration)
+                \(analysis.entityInitDeclaration)
+                \(analysis.entityInsertDeclaration)
+                \(analysis.columnForDeclaration)
+                \(analysis.visitDeclaration)
+            }
+            """
+        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
+    }
+}
+
+/// `@ChildEntity(of:)`: see the declaration in the Entities module.
+public struct ChildEntityMacro: MemberMacro, ExtensionMacro {
+    static func mode(_ node: AttributeSyntax) -> EntityMode? {
+        guard let parent = node.argument("of")?.metatypeBase else { return nil }
+        return .child(parent: parent, discriminatorValue: node.firstUnlabeled)
+    }
+
+    public static func expansion(
+        of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
+        conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
+    ) throws -> [DeclSyntax] {
+        guard let mode = mode(node), case .child(let parent, _) = mode,
+            let analysis = try? EntityAnalysis.analyze(declaration, macroName: "ChildEntity", mode: mode, context: nil)
+        else { return [] }
+        let base: DeclSyntax = """
+            /// The `\(raw: parent)` part of the row (Swift's stand-in for `extends \(raw: parent)`).
+            \(raw: analysis.memberAccessPrefix)var base: \(raw: parent)
+            """
+        return [base] + analysis.joinStorageDeclarations
+    }
+
+    public static func expansion(
+        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
+        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
+        in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        guard let mode = mode(node), case .child(let parent, let value) = mode else { return [] }
+        if let value, value.stringLiteralValue == nil {
+            context.diagnose(Diagnostic(node: value, message: EntityDiagnostic.notALiteral(argument: "discriminatorValue")))
+            return []
+        }
+        guard
+            let analysis = try? EntityAnalysis.analyze(
+                declaration, macroName: "ChildEntity", mode: mode, context: context)
+        else { return [] }
+        let access = analysis.memberAccessPrefix
+        let discriminator = value?.trimmedDescription ?? "\"\(analysis.typeName)\""
+        let decl: DeclSyntax = """
+            extension \(type.trimmed): Entities.ChildEntity {
+                \(raw: access)typealias Parent = \(raw: parent)
+                \(raw: access)typealias PrimaryKey = \(raw: parent).PrimaryKey
+                \(raw: access)static var discriminatorValue: String { \(raw: discriminator) }
+                \(analysis.metadataDeclaration)
+                \(analysis.entityInitDeclaration)
+                \(analysis.entityInsertDeclaration)
+                \(analysis.columnForDeclaration)
+                \(analysis.visitDeclaration)
+            }
+            """
+        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
+    }
+}
+
+/// `@VendureEntity`: adds `id`, `createdAt`, `updatedAt` and the `VendureEntity` conformance; `@Entity`
+/// describes the three columns.
+public struct VendureEntityMacro: MemberMacro, ExtensionMacro {
+    public static func expansion(
+        of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
+        conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
+    ) throws -> [DeclSyntax] {
+        guard declaration.is(StructDeclSyntax.self) else {
+            context.diagnose(
+                Diagnostic(
+                    node: node,
+                    message: EntityDiagnostic.notAStruct(macro: "VendureEntity", kind: declaration.kindDescription)))
+            return []
+        }
+        let access = declaration.modifiers.accessLevel.map { $0 + " " } ?? ""
+        return [
+            """
+            /// The primary key (`SERIAL`); nil until the row is inserted.
+            \(raw: access)var id: Int? = nil
+            """,
+            """
+            /// When the row was created (`DEFAULT now()`); nil until the row is inserted.
+            \(raw: access)var createdAt: Foundation.Date? = nil
+            """,
+            """
+            /// When the row was last updated (`DEFAULT now()`); nil until the row is inserted.
+            \(raw: access)var updatedAt: Foundation.Date? = nil
+            """,
+        ]
+    }
+
+    public static func expansion(
+        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
+        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
+        in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        guard declaration.is(StructDeclSyntax.self) else { return [] }
+        return [try ExtensionDeclSyntax("extension \(type.trimmed): Entities.VendureEntity {}")]
+    }
+}
+
+/// `@Embeddable`: see the declaration in the Entities module.
+public struct EmbeddableMacro: ExtensionMacro {
+    public static func expansion(
+        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
+        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
+        in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        guard
+            let analysis = try? EntityAnalysis.analyze(
+                declaration, macroName: "Embeddable", mode: .embeddable, context: context)
+        else { return [] }
+        let access = analysis.memberAccessPrefix
+        let decode = analysis.columns.map {
+            #"self.\#($0.property) = try row.decode((\#($0.swiftType)).self, column: Entities.NamingStrategy.embeddedColumnName(prefix: prefix, "\#($0.column)"))"#
+        }
+        let insert = analysis.insertStatements { #"Entities.NamingStrategy.embeddedColumnName(prefix: prefix, "\#($0)")"# }
+        let list =
+            analysis.columns.isEmpty
+            ? "[]" : "[\n" + analysis.columns.map { "        " + $0.metadata + "," }.joined(separator: "\n") + "\n    ]"
+        let decl: DeclSyntax = """
+            extension \(type.trimmed): Entities.Embeddable {
+                \(raw: access)static var embeddedColumns: [Entities.ColumnMetadata] {
+                    \(raw: list)
+                }
+                \(raw: access)init(row: LibPQ.PostgresRow, prefix: String) throws {
+                    \(raw: decode.isEmpty ? "_ = (row, prefix)" : decode.joined(separator: "\n        "))
+                }
+                \(raw: access)func insertValues(prefix: String) -> [Entities.ColumnValue] {
+                    var values: [Entities.ColumnValue] = []
+                    \(raw: insert.isEmpty ? "_ = prefix" : insert.joined(separator: "\n        "))
+                    return values
+                }
+                \(analysis.visitDeclaration)
+            }
+            """
+        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
+    }
+}
+
+/// The attributes that only mark declarations for `@Entity` to read (`@Column`, `@Index`, `@ManyToOne`...).
+public struct MarkerMacro: PeerMacro {
+    public static func expansion(
+        of node: AttributeSyntax, providingPeersOf declaration: some DeclSyntaxProtocol,
+        in context: some MacroExpansionContext
+    ) throws -> [DeclSyntax] {
+        []
+    }
+}
