@@ -70,13 +70,3 @@ extension PostgresConnection {
         get async { await core.onLoop { ($0.statements.hits, $0.statements.misses) } }
     }
 }
-
-extension PostgresBindings {
-    /// Appends a `text` parameter (UTF-8 bytes, which is also text's binary format).
-    mutating func appendText(_ value: String) {
-        let bytes = Array(value.utf8)
-        storage.writeBytes(bytes)
-        types.append(PostgresDataType.text.rawValue)
-        lengths.append(Int32(bytes.count))
-    }
-}

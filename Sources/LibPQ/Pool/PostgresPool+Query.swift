@@ -1,4 +1,4 @@
-extension PostgresPool {
+extension PostgresPool: PostgresQueryable {
     /// Runs one statement on a pooled connection, pipelined beside other callers' statements (a shared
     /// lease), and returns its rows. An error in another caller's statement never affects this one.
     ///
@@ -10,7 +10,7 @@ extension PostgresPool {
     /// - Throws: ``PostgresError``: `poolExhausted` after ``Configuration/acquireTimeout``, `queueFull`,
     ///   `poolShutdown`, `cancelled`, `timeout`, and what ``PostgresConnection/query(_:timeout:)`` throws.
     @discardableResult
-    public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
+    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try PostgresConnection.validate(query)
         let leased = try await acquire(.shared, timeout: timeout)
         defer { release(leased.leased) }
@@ -28,7 +28,7 @@ extension PostgresPool {
 
     /// Runs a multi-statement script (simple query protocol, nothing bound) on a connection of its own
     /// (an exclusive lease).
-    public func execute(script: String, timeout: Duration? = nil) async throws {
+    public func execute(script: String, timeout: Duration?) async throws {
         try await withConnection(timeoutForAcquire: timeout) { connection in
             try await connection.execute(script: script, timeout: timeout)
         }
@@ -69,10 +69,7 @@ extension PostgresPool {
 
     /// `SELECT pg_notify(channel, payload)`: both values are bound, never pasted into the SQL.
     public func notify(channel: String, payload: String = "") async throws {
-        var binds = PostgresBindings(capacity: 2)
-        binds.appendText(channel)
-        binds.appendText(payload)
-        try await query(PostgresQuery(unsafeSQL: "SELECT pg_notify($1, $2)", binds: binds))
+        try await query("SELECT pg_notify(\(channel), \(payload))")
     }
 
     /// Subscribes to `channel` (`LISTEN`, on the pool's dedicated notification connection, which

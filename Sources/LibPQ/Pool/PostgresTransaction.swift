@@ -29,7 +29,7 @@ extension PostgresPool {
 ///
 /// Its statements may run concurrently: they are pipelined on the transaction's connection. The handle
 /// stops working when its transaction or savepoint ends (statements then throw `closed`).
-public struct PostgresTransaction: Sendable {
+public struct PostgresTransaction: PostgresQueryable {
     /// The isolation level of a transaction.
     public enum IsolationLevel: Sendable, Hashable {
         case readUncommitted, readCommitted, repeatableRead, serializable
@@ -55,13 +55,13 @@ public struct PostgresTransaction: Sendable {
 
     /// Runs a statement in the transaction.
     @discardableResult
-    public func query(_ query: PostgresQuery, timeout: Duration? = nil) async throws -> PostgresRows {
+    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try checkOpen(query.sql)
         return try await connection.query(query, timeout: timeout)
     }
 
     /// Runs a multi-statement script in the transaction (it must not end the transaction).
-    public func execute(script: String, timeout: Duration? = nil) async throws {
+    public func execute(script: String, timeout: Duration?) async throws {
         try checkOpen(script)
         try await connection.execute(script: script, timeout: timeout)
     }
@@ -102,7 +102,7 @@ public struct PostgresTransaction: Sendable {
         callerIsolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresTransaction) async throws -> T
     ) async throws -> T {
-        try await connection.query(PostgresQuery(unsafeSQL: begin))
+        try await connection.query(PostgresQuery(unsafeSQL: begin), timeout: nil)
         let tx = PostgresTransaction(connection: connection, scope: Scope(), depth: depth)
         let value: T
         do {
