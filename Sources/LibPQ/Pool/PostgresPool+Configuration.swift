@@ -1,0 +1,101 @@
+extension PostgresPool {
+    /// How a ``PostgresPool`` sizes, shares and maintains its connections.
+    ///
+    /// Every time-based option (idle timeout, lifetime, health checks, reconnect backoff, minimum
+    /// connections) is enforced by the pool's ``PostgresPool/run()``; acquire timeouts are enforced by the
+    /// waiting caller and work with or without `run()`.
+    public struct Configuration: Sendable {
+        /// Connections the pool keeps open even when idle (opened by `run()`). Default 0.
+        public var minimumConnections: Int = 0
+
+        /// The most connections open (or being opened, or being closed) at once. Default 8.
+        public var maximumConnections: Int = 8
+
+        /// How long opening one connection may take. Overrides the connection configuration's
+        /// ``PostgresConfiguration/connectTimeout``. Default 10 s.
+        public var connectTimeout: Duration = .seconds(10)
+
+        /// How long a caller waits for a connection before failing with ``PostgresError/Code/poolExhausted``
+        /// (also when the server is unreachable: the message then carries the last connect error).
+        /// Default 10 s.
+        public var acquireTimeout: Duration = .seconds(10)
+
+        /// How many callers may wait for a connection; one more fails at once with
+        /// ``PostgresError/Code/queueFull``. Default 1024.
+        public var maximumWaiters: Int = 1024
+
+        /// An idle connection above ``minimumConnections`` is closed after this long unused. `nil` keeps
+        /// idle connections. Default 60 s.
+        public var idleTimeout: Duration? = .seconds(60)
+
+        /// A connection is closed (when next idle) this long after it was opened. `nil`: no limit.
+        /// Default 30 minutes.
+        public var maximumConnectionLifetime: Duration? = .seconds(30 * 60)
+
+        /// An idle connection runs `SELECT 1` after this long without use; one that fails it is closed and
+        /// replaced. `nil` turns health checks off. Default 30 s.
+        public var healthCheckInterval: Duration? = .seconds(30)
+
+        /// How many plain queries (shared leases) one connection carries at once in its pipeline.
+        /// 1 turns automatic pipelining off. Default 16.
+        public var maximumPipelineDepth: Int = 16
+
+        /// The delay before reconnecting after failed connection attempts.
+        public var reconnectBackoff: Backoff = Backoff()
+
+        /// Creates the default configuration.
+        public init() {}
+
+        /// Exponential backoff with jitter: after the n-th consecutive failed connection attempt the pool
+        /// waits `min(maximum, initial * multiplier^(n-1))`, reduced by up to `jitter` of itself at random.
+        public struct Backoff: Sendable, Hashable {
+            /// The delay after the first failure. Default 100 ms.
+            public var initial: Duration = .milliseconds(100)
+            /// The longest delay. Default 30 s.
+            public var maximum: Duration = .seconds(30)
+            /// The growth per failure. Default 2.
+            public var multiplier: Double = 2
+            /// The fraction (0...1) of a delay that may be taken off at random. Default 0.25.
+            public var jitter: Double = 0.25
+
+            /// Creates the default backoff.
+            public init() {}
+
+            /// The delay after `failures` consecutive failures (at least 1), given `random` in `0..<1`.
+            public func delay(afterFailures failures: Int, random: Double) -> Duration {
+                let exponent = Double(max(0, failures - 1))
+                let base = min(maximum.seconds, initial.seconds * pow2(multiplier, exponent))
+                let jitter = min(1, max(0, self.jitter)) * min(1, max(0, random))
+                return .nanoseconds(Int64((base * (1 - jitter) * 1e9).rounded()))
+            }
+
+            private func pow2(_ base: Double, _ exponent: Double) -> Double {
+                var result = 1.0
+                var e = Int(exponent)
+                while e > 0, result < 1e12 {
+                    result *= base
+                    e -= 1
+                }
+                return result
+            }
+        }
+
+        /// Clamps nonsensical values.
+        var normalized: Configuration {
+            var c = self
+            c.maximumConnections = max(1, c.maximumConnections)
+            c.minimumConnections = min(max(0, c.minimumConnections), c.maximumConnections)
+            c.maximumPipelineDepth = max(1, c.maximumPipelineDepth)
+            c.maximumWaiters = max(0, c.maximumWaiters)
+            return c
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}

@@ -1,0 +1,108 @@
+extension PostgresPool: PostgresQueryable {
+    /// Runs one statement on a pooled connection, pipelined beside other callers' statements (a shared
+    /// lease), and returns its rows. An error in another caller's statement never affects this one.
+    ///
+    /// Do not send transaction control (`BEGIN`, `COMMIT`...) here: use
+    /// ``withTransaction(isolation:readOnly:deferrable:callerIsolation:_:)``.
+    ///
+    /// - Parameter timeout: bounds the whole call, waiting for a connection included; when it passes the
+    ///   call throws `timeout` (and the statement is cancelled on the server).
+    /// - Throws: ``PostgresError``: `poolExhausted` after ``Configuration/acquireTimeout``, `queueFull`,
+    ///   `poolShutdown`, `cancelled`, `timeout`, and what ``PostgresConnection/query(_:timeout:)`` throws.
+    @discardableResult
+    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+        try PostgresConnection.validate(query)
+        let leased = try await acquire(.shared, timeout: timeout)
+        defer { release(leased.leased) }
+        metrics.depth.record(leased.leased.lease.depth)
+        let start = dependencies.clock.now
+        do {
+            let rows = try await leased.leased.connection.query(query, timeout: leased.remaining)
+            metrics.query.record(dependencies.clock.now - start)
+            return rows
+        } catch {
+            metrics.error(error)
+            throw error
+        }
+    }
+
+    /// Runs a multi-statement script (simple query protocol, nothing bound) on a connection of its own
+    /// (an exclusive lease).
+    public func execute(script: String, timeout: Duration?) async throws {
+        try await withConnection(timeoutForAcquire: timeout) { connection in
+            try await connection.execute(script: script, timeout: timeout)
+        }
+    }
+
+    /// Runs `body` with a connection no one else uses meanwhile (an exclusive lease). A transaction
+    /// `body` leaves open is rolled back before the connection serves anyone else; a connection still
+    /// busy (work escaped `body`) is closed instead.
+    ///
+    /// - Throws: what `body` throws, or a ``PostgresError`` while acquiring (`poolExhausted`, `queueFull`,
+    ///   `poolShutdown`, `cancelled`).
+    @discardableResult
+    public func withConnection<T>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withConnection(timeoutForAcquire: nil, body)
+    }
+
+    func withConnection<T>(
+        isolation: isolated (any Actor)? = #isolation,
+        timeoutForAcquire: Duration?,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let leased = try await acquire(.exclusive, timeout: timeoutForAcquire).leased
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(leased.connection))
+        } catch {
+            metrics.error(error)
+            result = .failure(error)
+        }
+        let reusable = await leased.connection.resetAfterExclusiveUse()
+        if !reusable { logger.debug("connection not reusable after exclusive use; closing it") }
+        release(leased, reusable: reusable)
+        return try result.get()
+    }
+
+    /// `SELECT pg_notify(channel, payload)`: both values are bound, never pasted into the SQL.
+    public func notify(channel: String, payload: String = "") async throws {
+        try await query("SELECT pg_notify(\(channel), \(payload))")
+    }
+
+    /// Subscribes to `channel` (`LISTEN`, on the pool's dedicated notification connection, which
+    /// re-issues `LISTEN` after reconnecting). Returns once the server listens, so a `NOTIFY` sent after
+    /// this returns is delivered. Ending the iteration unsubscribes.
+    ///
+    /// - Throws: `encoding` for an empty channel name, `poolShutdown`, connection errors.
+    public func listen(channel: String) async throws -> PostgresNotifications {
+        guard state.withLock({ $0.machine.isRunning }) else {
+            throw PostgresError(code: .poolShutdown, message: "the pool is shutting down")
+        }
+        return try await listener.subscribe(channel)
+    }
+
+    /// Acquires a lease within the acquire timeout (or `timeout`, when shorter); returns what is left of
+    /// `timeout` for the statement.
+    func acquire(
+        _ kind: PoolStateMachine.LeaseKind, timeout: Duration?
+    ) async throws -> (leased: Leased, remaining: Duration?) {
+        let clock = dependencies.clock
+        let start = clock.now
+        let limit = timeout.map { min($0, configuration.acquireTimeout) } ?? configuration.acquireTimeout
+        do {
+            let leased = try await lease(kind, deadline: start + limit)
+            let waited = clock.now - start
+            metrics.acquire.record(waited)
+            return (leased, timeout.map { max(.zero, $0 - waited) })
+        } catch var error as PostgresError {
+            if error.code == .poolExhausted, let timeout, timeout <= configuration.acquireTimeout {
+                error = PostgresError(code: .timeout, message: "timed out after \(timeout) waiting for a connection")
+            }
+            metrics.error(error)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,292 @@
+@_spi(PoolInternals) import LibPQ
+@_spi(PoolInternals) import TestSupport
+import Testing
+
+/// The pool's decisions, driven synchronously with a fake clock and no server.
+@Suite struct PoolStateMachineTests {
+    @Test func acquireOpensAConnectionAndReleaseMakesItIdleAgain() throws {
+        let h = PoolMachineHarness()
+        let (r1, a1) = h.request(.shared)
+        #expect(a1.creates == [1])
+        #expect(a1.leases.isEmpty)
+        let established = h.establish(1)
+        let lease = try #require(established.leases.first)
+        #expect(lease.request == r1 && lease.connection == 1 && lease.depth == 1)
+        #expect(h.release(lease).isEmpty)
+        #expect(h.machine.connectionsInUse == 0)
+        let (_, a2) = h.request(.exclusive)
+        #expect(a2.creates.isEmpty)
+        #expect(a2.leases.map(\.connection) == [1])
+    }
+
+    @Test func waiterFailsWithPoolExhaustedWhenTheAcquireTimeoutPasses() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 1; $0.acquireTimeout = .seconds(2) }
+        _ = h.request(.exclusive)
+        let held = try #require(h.establish(1).leases.first)
+        let (waiter, a) = h.request(.exclusive)
+        #expect(a.isEmpty)
+        #expect(h.machine.nextDeadline == .seconds(2))
+        #expect(h.advance(by: .milliseconds(1999)).failures.isEmpty)
+        let failed = h.advance(by: .milliseconds(1)).failures
+        #expect(failed.map(\.request) == [waiter])
+        #expect(failed.first?.code == .poolExhausted)
+        #expect(h.machine.waiterCount == 0)
+        h.release(held)
+    }
+
+    @Test func waitQueueIsBounded() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 1; $0.maximumWaiters = 2 }
+        _ = h.request(.exclusive)
+        _ = try #require(h.establish(1).leases.first)
+        #expect(h.request(.exclusive).actions.isEmpty)
+        #expect(h.request(.shared).actions.isEmpty)
+        let (third, a) = h.request(.shared)
+        #expect(a.failures.map(\.request) == [third])
+        #expect(a.failures.first?.code == .queueFull)
+    }
+
+    @Test func backoffGrowsExponentiallyWithinItsJitterBounds() {
+        var b = PostgresPool.Configuration.Backoff()
+        b.initial = .milliseconds(100)
+        b.maximum = .seconds(2)
+        b.multiplier = 2
+        b.jitter = 0.25
+        let expected: [Double] = [0.1, 0.2, 0.4, 0.8, 1.6, 2, 2, 2]
+        for (i, base) in expected.enumerated() {
+            let high = b.delay(afterFailures: i + 1, random: 0)
+            let low = b.delay(afterFailures: i + 1, random: 0.999_999)
+            #expect(abs(high.secondsValue - base) < 1e-6)
+            #expect(low.secondsValue >= base * 0.75 - 1e-6 && low.secondsValue < base)
+            let mid = b.delay(afterFailures: i + 1, random: 0.5)
+            #expect(mid >= low && mid <= high)
+        }
+        #expect(b.delay(afterFailures: 1_000, random: 0) == .seconds(2))
+    }
+
+    @Test func failedConnectRetriesAfterBackoffAndWaitersFailAtTheirDeadline() {
+        let h = PoolMachineHarness {
+            $0.acquireTimeout = .seconds(1)
+            $0.reconnectBackoff.initial = .milliseconds(100)
+            $0.reconnectBackoff.jitter = 0.5
+        }
+        let (r, a) = h.request(.shared)
+        #expect(a.creates == [1])
+        // random 1.0 takes the full jitter off: 100 ms * (1 - 0.5) = 50 ms.
+        #expect(h.fail(1, random: 1).isEmpty)
+        #expect(h.machine.nextDeadline == .milliseconds(50))
+        #expect(h.advance(by: .milliseconds(49)).creates.isEmpty)
+        let retry = h.advance(by: .milliseconds(1)).creates
+        #expect(retry == [2])
+        // Second failure at 50 ms: 200 ms * (1 - 0.5 * 0) = 200 ms -> next attempt at 250 ms.
+        h.fail(2, random: 0)
+        #expect(h.advance(by: .milliseconds(199)).creates.isEmpty)
+        #expect(h.advance(by: .milliseconds(1)).creates == [3])
+        h.fail(3)
+        let end = h.advance(by: .milliseconds(750))
+        #expect(end.failures.map(\.request) == [r])
+        #expect(end.failures.first?.code == .poolExhausted)
+        #expect(end.failures.first?.message.contains("connection refused") == true)
+        // Nobody waits any more: no further attempts.
+        #expect(h.advance(by: .seconds(60)).creates.isEmpty)
+    }
+
+    @Test func sharedLeasesMultiplexUpToTheDepthThenQueue() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 2; $0.maximumPipelineDepth = 3 }
+        var leases: [PoolStateMachine.Lease] = []
+        for _ in 0..<6 { leases += h.request(.shared).actions.leases }
+        leases += h.establishAll().leases
+        #expect(h.machine.connections.count == 2)
+        leases += h.establishAll().leases
+        #expect(leases.count == 6)
+        #expect(h.slot(1)?.shared == 3 && h.slot(2)?.shared == 3)
+        let (seventh, a) = h.request(.shared)
+        #expect(a.isEmpty)
+        let freed = h.release(try #require(leases.first { $0.connection == 2 }))
+        #expect(freed.leases.map(\.request) == [seventh])
+        #expect(freed.leases.first?.connection == 2 && freed.leases.first?.depth == 3)
+    }
+
+    @Test func sharedPrefersIdleThenLeastLoadedAndGrowsInTheBackground() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 3; $0.maximumPipelineDepth = 8 }
+        _ = h.request(.shared)
+        let first = try #require(h.establish(1).leases.first)
+        // Connection 1 is busy: the next query shares it at once while a second connection opens.
+        let (_, a) = h.request(.shared)
+        #expect(a.leases.map(\.connection) == [1])
+        #expect(a.creates == [2])
+        h.establish(2)
+        // Idle connection 2 is preferred over busy connection 1.
+        #expect(h.request(.shared).actions.leases.map(\.connection) == [2])
+        // Both busy (1 has 2 queries, 2 has 1): least loaded wins.
+        let next = h.request(.shared).actions
+        #expect(next.leases.map(\.connection) == [2])
+        h.release(first)
+    }
+
+    @Test func exclusiveLeasePinsItsConnection() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 1; $0.maximumPipelineDepth = 4 }
+        _ = h.request(.exclusive)
+        let pinned = try #require(h.establish(1).leases.first)
+        #expect(pinned.kind == .exclusive)
+        let (shared, a) = h.request(.shared)
+        #expect(a.isEmpty)  // no room: the only connection is pinned
+        let after = h.release(pinned)
+        #expect(after.leases.map(\.request) == [shared])
+    }
+
+    @Test func exclusiveRequestDrainsABusyConnectionAndKeepsNewSharedWorkOut() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 2; $0.maximumPipelineDepth = 4 }
+        // Two open connections, then five queries spread over them (3 + 2).
+        _ = h.request(.exclusive)
+        _ = h.request(.exclusive)
+        for l in h.establishAll().leases { h.release(l) }
+        var shared: [PoolStateMachine.Lease] = []
+        for _ in 0..<5 { shared += h.request(.shared).actions.leases }
+        #expect(shared.count == 5)
+        let onOne = shared.filter { $0.connection == 1 }
+        let onTwo = shared.filter { $0.connection == 2 }
+        // At the maximum and no connection idle: the least loaded one is reserved for the transaction.
+        let (tx, a) = h.request(.exclusive)
+        #expect(a.isEmpty)
+        let lighter = onOne.count <= onTwo.count ? 1 : 2
+        #expect(h.slot(lighter)?.reserved == true)
+        // New shared work avoids the reserved connection.
+        let more = h.request(.shared).actions.leases
+        #expect(more.map(\.connection) == [3 - lighter])
+        // Its in-flight queries drain; the last release hands it over, pinned.
+        let drained = lighter == 1 ? onOne : onTwo
+        for l in drained.dropLast() { #expect(h.release(l).leases.isEmpty) }
+        let handed = h.release(drained.last!).leases
+        #expect(handed.map(\.request) == [tx])
+        #expect(handed.first?.kind == .exclusive && handed.first?.connection == lighter)
+        #expect(h.slot(lighter)?.pinned == true && h.slot(lighter)?.reserved == false)
+    }
+
+    @Test func cancelledWaiterFailsAndItsReservationIsReleased() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 1 }
+        _ = h.request(.shared)
+        _ = try #require(h.establish(1).leases.first)
+        let (tx, _) = h.request(.exclusive)
+        #expect(h.slot(1)?.reserved == true)
+        let a = h.cancel(tx)
+        #expect(a.failures.map(\.code) == [.cancelled])
+        #expect(h.slot(1)?.reserved == false)
+        #expect(h.cancel(tx).isEmpty)
+    }
+
+    @Test func idleConnectionsAboveTheMinimumCloseAfterTheIdleTimeout() throws {
+        let h = PoolMachineHarness {
+            $0.minimumConnections = 1
+            $0.idleTimeout = .seconds(60)
+            $0.healthCheckInterval = nil
+            $0.maximumConnectionLifetime = nil
+        }
+        #expect(h.advance(by: .zero).creates == [1])
+        h.establish(1)
+        let lease = try #require(h.request(.exclusive).actions.leases.first)
+        let second = h.request(.exclusive).actions
+        #expect(second.creates == [2])
+        let lease2 = try #require(h.establish(2).leases.first)
+        h.release(lease)
+        h.advance(by: .seconds(30))
+        h.release(lease2)
+        // Connection 1 idle since 0 s: closed at 60 s; connection 2 idle since 30 s is the minimum now.
+        #expect(h.advance(by: .seconds(30)).closes == [1])
+        h.closed(1)
+        #expect(h.advance(by: .seconds(120)).closes.isEmpty)
+        #expect(h.machine.openConnections == 1)
+    }
+
+    @Test func connectionsPastTheirLifetimeCloseWhenIdleAndTakeNoNewWork() throws {
+        let h = PoolMachineHarness {
+            $0.maximumConnectionLifetime = .seconds(100)
+            $0.idleTimeout = nil
+            $0.healthCheckInterval = nil
+            $0.maximumPipelineDepth = 4
+        }
+        _ = h.request(.shared)
+        let busy = try #require(h.establish(1).leases.first)
+        #expect(h.advance(by: .seconds(100)).closes.isEmpty)  // still in use
+        #expect(h.slot(1)?.expired == true)
+        // New work goes to a new connection, not the expired one.
+        let next = h.request(.shared).actions
+        #expect(next.leases.isEmpty)
+        #expect(next.creates == [2])
+        #expect(h.establish(2).leases.map(\.connection) == [2])
+        #expect(h.release(busy).closes == [1])
+    }
+
+    @Test func idleConnectionsAreHealthCheckedAndReplacedWhenUnhealthy() throws {
+        let h = PoolMachineHarness {
+            $0.minimumConnections = 1
+            $0.maximumConnections = 1
+            $0.healthCheckInterval = .seconds(30)
+            $0.idleTimeout = nil
+            $0.maximumConnectionLifetime = nil
+        }
+        h.advance(by: .zero)
+        h.establish(1)
+        #expect(h.advance(by: .seconds(29)).healthChecks.isEmpty)
+        #expect(h.advance(by: .seconds(1)).healthChecks == [1])
+        // While checking it serves nobody.
+        let (waiter, a) = h.request(.exclusive)
+        #expect(a.leases.isEmpty && a.creates.isEmpty)
+        let ok = h.healthCheck(1, healthy: true)
+        #expect(ok.leases.map(\.request) == [waiter])
+        h.release(ok.leases[0])
+        #expect(h.advance(by: .seconds(30)).healthChecks == [1])
+        let bad = h.healthCheck(1, healthy: false)
+        #expect(bad.closes == [1])
+        #expect(h.closed(1).creates == [2])  // back to the minimum
+    }
+
+    @Test func connectionLostByTheServerIsReplacedForWaiters() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 1 }
+        _ = h.request(.exclusive)
+        let held = try #require(h.establish(1).leases.first)
+        let (waiter, _) = h.request(.shared)
+        #expect(h.closed(1).creates == [2])  // e.g. pg_terminate_backend
+        #expect(h.release(held).isEmpty)  // the old lease no longer counts
+        #expect(h.establish(2).leases.map(\.request) == [waiter])
+    }
+
+    @Test func shutdownFailsWaitersDrainsLeasesAndFinishesWhenAllAreClosed() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 2 }
+        _ = h.request(.exclusive)
+        _ = h.request(.exclusive)
+        let leases = h.establishAll().leases
+        #expect(leases.count == 2)
+        let (waiter, _) = h.request(.shared)
+        h.release(leases[1])  // hands connection 2 to the waiter
+        let waiterLease = try #require(h.machine.connections.first { $0.id == 2 && $0.shared == 1 })
+        _ = waiterLease
+        let (queued, _) = h.request(.exclusive)
+        let down = h.shutdown()
+        #expect(down.failures.map(\.request) == [queued])
+        #expect(down.failures.first?.code == .poolShutdown)
+        #expect(down.closes.isEmpty && !down.finishedShutdown)
+        #expect(h.request(.shared).actions.failures.first?.code == .poolShutdown)
+        #expect(h.release(leases[0]).closes == [1])
+        let shared = PoolStateMachine.Lease(request: waiter, connection: 2, kind: .shared, depth: 1)
+        #expect(h.release(shared).closes == [2])
+        #expect(!h.closed(1).finishedShutdown)
+        #expect(h.closed(2).finishedShutdown)
+        #expect(h.machine.isShutDown)
+    }
+
+    @Test func shutdownClosesConnectionsThatOpenAfterIt() {
+        let h = PoolMachineHarness()
+        _ = h.request(.shared)
+        let down = h.shutdown()
+        #expect(down.failures.count == 1 && !down.finishedShutdown)
+        #expect(h.establish(1).closes == [1])
+        #expect(h.closed(1).finishedShutdown)
+    }
+}
+
+extension Duration {
+    var secondsValue: Double {
+        let (s, a) = components
+        return Double(s) + Double(a) * 1e-18
+    }
+}
