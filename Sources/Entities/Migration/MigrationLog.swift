@@ -1,0 +1,93 @@
+public import LibPQ
+
+public import Foundation
+
+/// The table where the migrator records every statement it applied: one row per step, with the run it
+/// belongs to, when, what it created or dropped, the statement and its SHA-1.
+///
+/// ```sql
+/// CREATE TABLE "session_migrations" ("id" SERIAL NOT NULL, "run_id" uuid NOT NULL,
+///   "applied_at" TIMESTAMP NOT NULL DEFAULT now(), "kind" character varying NOT NULL,
+///   "table_name" character varying NOT NULL, "object_name" character varying NOT NULL,
+///   "statement" text NOT NULL, "checksum" character varying NOT NULL, "description" text NOT NULL, ...)
+/// ```
+public enum MigrationLog {
+    /// The default log table name.
+    public static let defaultTableName = "session_migrations"
+
+    /// `CREATE TABLE IF NOT EXISTS` of the log table.
+    public static func createTableSQL(_ table: String) -> String {
+        let q = SchemaGenerator.quote
+        return "CREATE TABLE IF NOT EXISTS \(q(table)) (\"id\" SERIAL NOT NULL, \"run_id\" uuid NOT NULL, "
+            + "\"applied_at\" TIMESTAMP NOT NULL DEFAULT now(), \"kind\" character varying NOT NULL, "
+            + "\"table_name\" character varying NOT NULL, \"object_name\" character varying NOT NULL, "
+            + "\"statement\" text NOT NULL, \"checksum\" character varying NOT NULL, \"description\" text NOT NULL, "
+            + "CONSTRAINT \(q("PK_" + table)) PRIMARY KEY (\"id\"))"
+    }
+
+    /// The SHA-1 (hex) of a statement.
+    public static func checksum(_ statement: String) -> String { NamingStrategy.hash(statement) }
+
+    /// What the log says the migrator created (drops cancel earlier creations). Empty when the log table
+    /// does not exist.
+    public static func history(table: String, on connection: some PostgresQueryable) async throws -> [MigrationRecord] {
+        let exists = try await connection.query("SELECT to_regclass(\(SchemaGenerator.quote(table))) IS NOT NULL")
+        guard try exists.decodeColumn(Bool.self).first == true else { return [] }
+        var query = PostgresQuery(unsafeSQL: "SELECT \"kind\", \"table_name\", \"object_name\" FROM ")
+        query.appendIdentifier(table)
+        query.appendUnescaped(" ORDER BY \"id\"")
+        var records: [MigrationRecord] = []
+        for (kind, tableName, object) in try await connection.query(query).decode((String, String, String).self) {
+            guard let kind = MigrationStep.Kind(rawValue: kind) else { continue }
+            if kind.isDestructive {
+                let created: MigrationStep.Kind =
+                    switch kind {
+                    case .dropColumn: .addColumn
+                    case .dropIndex: .createIndex
+                    case .dropUnique: .addUnique
+                    default: .addForeignKey
+                    }
+                records.removeAll { $0.kind == created && $0.table == tableName && $0.object == object }
+            } else {
+                records.append(MigrationRecord(kind: kind, table: tableName, object: object))
+            }
+        }
+        return records
+    }
+
+    /// Records one applied step.
+    public static func record(
+        _ step: MigrationStep, runID: UUID, table: String, on connection: some PostgresQueryable
+    ) async throws {
+        var query = PostgresQuery(unsafeSQL: "INSERT INTO ")
+        query.appendIdentifier(table)
+        query.appendUnescaped(
+            " (\"run_id\", \"kind\", \"table_name\", \"object_name\", \"statement\", \"checksum\", \"description\") VALUES (")
+        query.appendBind(runID)
+        for value in [step.kind.rawValue, step.table, step.object, step.sql, checksum(step.sql), step.description] {
+            query.appendUnescaped(", ")
+            query.appendBind(value)
+        }
+        query.appendUnescaped(")")
+        try await connection.query(query)
+    }
+}
+
+/// An object the migrator created, as its log records it.
+public struct MigrationRecord: Sendable, Hashable {
+    /// The step that created it.
+    public var kind: MigrationStep.Kind
+    /// The table.
+    public var table: String
+    /// The table, column, index or constraint name.
+    public var object: String
+
+    /// Creates a record.
+    public init(kind: MigrationStep.Kind, table: String, object: String) {
+        self.kind = kind
+        self.table = table
+        self.object = object
+    }
+
+    var key: MigrationRecord { self }
+}
