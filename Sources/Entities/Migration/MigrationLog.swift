@@ -30,10 +30,13 @@ public enum MigrationLog {
 
     /// What the log says the migrator created (drops cancel earlier creations). Empty when the log table
     /// does not exist.
-    public static func history(table: String, on connection: some PostgresQueryable) async throws -> [MigrationRecord] {
-        let exists = try await connection.query("SELECT to_regclass(\(SchemaGenerator.quote(table))) IS NOT NULL")
-        guard try exists.decodeColumn(Bool.self).first == true else { return [] }
+    public static func history(
+        table: String, schema: String, on connection: some PostgresQueryable
+    ) async throws -> [MigrationRecord] {
+        guard try await exists(table: table, schema: schema, on: connection) else { return [] }
         var query = PostgresQuery(unsafeSQL: "SELECT \"kind\", \"table_name\", \"object_name\" FROM ")
+        query.appendIdentifier(schema)
+        query.appendUnescaped(".")
         query.appendIdentifier(table)
         query.appendUnescaped(" ORDER BY \"id\"")
         var records: [MigrationRecord] = []
@@ -53,6 +56,13 @@ public enum MigrationLog {
             }
         }
         return records
+    }
+
+    /// Whether the log table exists in `schema`.
+    public static func exists(table: String, schema: String, on connection: some PostgresQueryable) async throws -> Bool {
+        let name = SchemaGenerator.quote(schema) + "." + SchemaGenerator.quote(table)
+        let rows = try await connection.query("SELECT to_regclass(\(name)) IS NOT NULL")
+        return try rows.decodeColumn(Bool.self).first == true
     }
 
     /// Records one applied step.

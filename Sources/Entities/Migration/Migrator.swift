@@ -26,7 +26,7 @@ public struct Migrator: Sendable {
     public var schema: String?
     /// Options.
     public var options: MigrationOptions
-    /// Where progress is logged (applied steps at `.info`, warnings at `.warning`).
+    /// Where progress is logged (applied steps at `.debug`, warnings at `.warning`).
     public var logger: Logger
 
     /// A migrator for already-built tables.
@@ -51,9 +51,7 @@ public struct Migrator: Sendable {
     /// What ``migrate(on:)`` would do now, without changing anything and without the lock.
     public func plan(on connection: some PostgresQueryable) async throws -> MigrationPlan {
         let catalog = try await CatalogReader.read(schema: schema, on: connection)
-        let history = try await withSchemaPath(catalog.name, on: connection, local: false) {
-            try await MigrationLog.history(table: options.logTable, on: connection)
-        }
+        let history = try await MigrationLog.history(table: options.logTable, schema: catalog.name, on: connection)
         return MigrationPlanner.plan(declared: tables, catalog: catalog, history: history, options: options)
     }
 
@@ -66,37 +64,24 @@ public struct Migrator: Sendable {
             // The generated DDL names tables without a schema: point search_path at the target until COMMIT.
             try await connection.query(
                 "SELECT set_config('search_path', \(try PostgresQuery.quoteIdentifier(schemaName)), true)")
-            try await connection.execute(script: MigrationLog.createTableSQL(options.logTable))
-            let history = try await MigrationLog.history(table: options.logTable, on: connection)
+            // Under the lock, so checking first is safe (and spares the server's "already exists" notice).
+            if try await !MigrationLog.exists(table: options.logTable, schema: schemaName, on: connection) {
+                try await connection.execute(script: MigrationLog.createTableSQL(options.logTable))
+            }
+            let history = try await MigrationLog.history(table: options.logTable, schema: schemaName, on: connection)
             let catalog = try await CatalogReader.read(schema: schemaName, on: connection)
             let plan = MigrationPlanner.plan(declared: tables, catalog: catalog, history: history, options: options)
             for warning in plan.warnings {
                 logger.warning("migration warning", metadata: ["schema": "\(schemaName)", "warning": "\(warning)"])
             }
             for step in plan.steps {
-                logger.info("applying", metadata: ["schema": "\(schemaName)", "step": "\(step)"])
+                logger.debug("applying", metadata: ["schema": "\(schemaName)", "step": "\(step)"])
                 try await connection.execute(script: step.sql)
                 try await MigrationLog.record(step, runID: runID, table: options.logTable, on: connection)
             }
             return (plan, plan.steps)
         }
         return MigrationResult(runID: runID, plan: plan, applied: applied)
-    }
-
-    /// Runs `body` with `search_path` set to `schema` (for the log lookup of a dry run), restoring it after.
-    private func withSchemaPath<T: Sendable>(
-        _ schema: String, on connection: some PostgresQueryable, local: Bool, _ body: () async throws -> T
-    ) async throws -> T {
-        let previous = try await connection.query("SELECT current_setting('search_path')").decodeColumn(String.self).first ?? ""
-        try await connection.query("SELECT set_config('search_path', \(try PostgresQuery.quoteIdentifier(schema)), \(local))")
-        do {
-            let value = try await body()
-            try await connection.query("SELECT set_config('search_path', \(previous), false)")
-            return value
-        } catch {
-            _ = try? await connection.query("SELECT set_config('search_path', \(previous), false)")
-            throw error
-        }
     }
 }
 
