@@ -111,22 +111,24 @@ struct MigratorIntegrationTests {
         try await TestDatabase.withSchema { connection, _ in
             let withExtra = try SchemaBuilder.tables(for: VendureSchema.entities + [Coupon.self])
             _ = try await Migrator(tables: withExtra).migrate(on: connection)
-            // Coupon is no longer declared; its table stays (tables are never dropped) and nothing else
-            // was removed: this plan has nothing destructive.
+            // Coupon is no longer declared; its table stays (tables are never dropped).
             let plain = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
             #expect(plain.applied.isEmpty)
-            // A column the migrator added to a declared table, then declared away.
-            try await connection.execute(script: #"ALTER TABLE "user" DROP COLUMN "lastLogin""#)
-            _ = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
+            // A column someone adds to a table the migrator created is not the migrator's: left alone, unreported.
+            try await connection.execute(script: #"ALTER TABLE "user" ADD "nickname" character varying"#)
             var reduced = Self.tables
             let u = reduced.firstIndex { $0.name == "user" }!
             reduced[u].columns.removeAll { $0.name == "lastLogin" }
             let cautious = try await Migrator(tables: reduced).migrate(on: connection)
             #expect(cautious.applied.isEmpty)
             #expect(cautious.plan.warnings.map(\.kind) == [.destructiveStepSkipped])
+            #expect(cautious.plan.warnings.first?.object == "lastLogin")
             let destructive = try await Migrator(tables: reduced, options: MigrationOptions(allowDestructive: true))
                 .migrate(on: connection)
             #expect(destructive.applied.map(\.sql) == [#"ALTER TABLE "user" DROP COLUMN "lastLogin""#])
+            let catalog = try await CatalogReader.read(on: connection)
+            #expect(catalog.tables["user"]?.column(named: "nickname") != nil)
+            #expect(catalog.tables["coupon"] != nil)
             let again = try await Migrator(tables: reduced, options: MigrationOptions(allowDestructive: true)).plan(on: connection)
             #expect(again.isEmpty && again.warnings.isEmpty)
         }

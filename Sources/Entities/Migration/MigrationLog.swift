@@ -9,7 +9,8 @@ public import Foundation
 /// CREATE TABLE "session_migrations" ("id" SERIAL NOT NULL, "run_id" uuid NOT NULL,
 ///   "applied_at" TIMESTAMP NOT NULL DEFAULT now(), "kind" character varying NOT NULL,
 ///   "table_name" character varying NOT NULL, "object_name" character varying NOT NULL,
-///   "statement" text NOT NULL, "checksum" character varying NOT NULL, "description" text NOT NULL, ...)
+///   "statement" text NOT NULL, "checksum" character varying NOT NULL, "description" text NOT NULL,
+///   "created_columns" text[] NOT NULL DEFAULT '{}', "created_uniques" text[] NOT NULL DEFAULT '{}', ...)
 /// ```
 public enum MigrationLog {
     /// The default log table name.
@@ -22,6 +23,7 @@ public enum MigrationLog {
             + "\"applied_at\" TIMESTAMP NOT NULL DEFAULT now(), \"kind\" character varying NOT NULL, "
             + "\"table_name\" character varying NOT NULL, \"object_name\" character varying NOT NULL, "
             + "\"statement\" text NOT NULL, \"checksum\" character varying NOT NULL, \"description\" text NOT NULL, "
+            + "\"created_columns\" text[] NOT NULL DEFAULT '{}', \"created_uniques\" text[] NOT NULL DEFAULT '{}', "
             + "CONSTRAINT \(q("PK_" + table)) PRIMARY KEY (\"id\"))"
     }
 
@@ -34,13 +36,16 @@ public enum MigrationLog {
         table: String, schema: String, on connection: some PostgresQueryable
     ) async throws -> [MigrationRecord] {
         guard try await exists(table: table, schema: schema, on: connection) else { return [] }
-        var query = PostgresQuery(unsafeSQL: "SELECT \"kind\", \"table_name\", \"object_name\" FROM ")
+        var query = PostgresQuery(
+            unsafeSQL: "SELECT \"kind\", \"table_name\", \"object_name\", \"created_columns\", \"created_uniques\" FROM ")
         query.appendIdentifier(schema)
         query.appendUnescaped(".")
         query.appendIdentifier(table)
         query.appendUnescaped(" ORDER BY \"id\"")
         var records: [MigrationRecord] = []
-        for (kind, tableName, object) in try await connection.query(query).decode((String, String, String).self) {
+        for (kind, tableName, object, columns, uniques) in try await connection.query(query).decode(
+            (String, String, String, [String], [String]).self)
+        {
             guard let kind = MigrationStep.Kind(rawValue: kind) else { continue }
             if kind.isDestructive {
                 let created: MigrationStep.Kind =
@@ -53,6 +58,9 @@ public enum MigrationLog {
                 records.removeAll { $0.kind == created && $0.table == tableName && $0.object == object }
             } else {
                 records.append(MigrationRecord(kind: kind, table: tableName, object: object))
+                // A created table's columns and UNIQUE constraints count as created by the migrator.
+                records += columns.map { MigrationRecord(kind: .addColumn, table: tableName, object: $0) }
+                records += uniques.map { MigrationRecord(kind: .addUnique, table: tableName, object: $0) }
             }
         }
         return records
@@ -72,12 +80,17 @@ public enum MigrationLog {
         var query = PostgresQuery(unsafeSQL: "INSERT INTO ")
         query.appendIdentifier(table)
         query.appendUnescaped(
-            " (\"run_id\", \"kind\", \"table_name\", \"object_name\", \"statement\", \"checksum\", \"description\") VALUES (")
+            " (\"run_id\", \"kind\", \"table_name\", \"object_name\", \"statement\", \"checksum\", \"description\", "
+                + "\"created_columns\", \"created_uniques\") VALUES (")
         query.appendBind(runID)
         for value in [step.kind.rawValue, step.table, step.object, step.sql, checksum(step.sql), step.description] {
             query.appendUnescaped(", ")
             query.appendBind(value)
         }
+        query.appendUnescaped(", ")
+        query.appendBind(step.createdColumns)
+        query.appendUnescaped(", ")
+        query.appendBind(step.createdUniques)
         query.appendUnescaped(")")
         try await connection.query(query)
     }

@@ -57,13 +57,23 @@ public struct MigrationStep: Sendable, Hashable, CustomStringConvertible {
     public var object: String
     /// The statement, without a trailing semicolon.
     public var sql: String
+    /// For ``Kind/createTable``: the columns the statement creates (logged, so that a column someone adds
+    /// to the table later is never mistaken for one the migrator made).
+    public var createdColumns: [String]
+    /// For ``Kind/createTable``: the UNIQUE constraints the statement creates.
+    public var createdUniques: [String]
 
     /// Creates a step.
-    public init(_ kind: Kind, table: String, object: String, sql: String) {
+    public init(
+        _ kind: Kind, table: String, object: String, sql: String, createdColumns: [String] = [],
+        createdUniques: [String] = []
+    ) {
         self.kind = kind
         self.table = table
         self.object = object
         self.sql = sql
+        self.createdColumns = createdColumns
+        self.createdUniques = createdUniques
     }
 
     /// For example `add column "session"."token"`.

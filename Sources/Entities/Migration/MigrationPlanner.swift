@@ -30,12 +30,12 @@ public enum MigrationPlanner {
             guard let existing = catalog.tables[table.name] else {
                 creates.append(
                     MigrationStep(
-                        .createTable, table: table.name, object: table.name, sql: SchemaGenerator.createTable(table)))
+                        .createTable, table: table.name, object: table.name, sql: SchemaGenerator.createTable(table),
+                        createdColumns: table.columns.map(\.name), createdUniques: table.uniques.map(\.name)))
                 creates += table.indexes.map(createIndex(on: table.name))
                 foreignKeys += table.foreignKeys.map(addForeignKey(to: table.name))
                 continue
             }
-            let tableCreated = migratorCreated(.createTable, table.name, table.name)
 
             // Columns.
             for column in table.columns {
@@ -55,7 +55,7 @@ public enum MigrationPlanner {
                 compare(column, current, table: table.name, into: &plan.warnings)
             }
             for column in existing.columns where table.column(named: column.name) == nil {
-                guard tableCreated || migratorCreated(.addColumn, table.name, column.name) else { continue }
+                guard migratorCreated(.addColumn, table.name, column.name) else { continue }
                 drops.append(
                     MigrationStep(
                         .dropColumn, table: table.name, object: column.name,
@@ -121,7 +121,7 @@ public enum MigrationPlanner {
             }
             let declaredUniques = Set(table.uniques.map(\.name))
             for constraint in existing.constraints where constraint.kind == .unique && !declaredUniques.contains(constraint.name) {
-                if tableCreated || migratorCreated(.addUnique, table.name, constraint.name) {
+                if migratorCreated(.addUnique, table.name, constraint.name) {
                     drops.append(
                         MigrationStep(
                             .dropUnique, table: table.name, object: constraint.name,
