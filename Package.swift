@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "Entities",
                 "EntityMacros",
+                "TestSupport",
                 .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
             ],
             swiftSettings: testSettings

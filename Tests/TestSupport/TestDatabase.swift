@@ -33,6 +33,15 @@ public enum TestDatabase {
         return try await PostgresConnection.connect(configuration: config)
     }
 
+    /// Opens another connection whose `search_path` is `schema` (for tests that need two sessions on the
+    /// schema ``withSchema(_:_:)`` made).
+    public static func connect(schema: String) async throws -> PostgresConnection {
+        try await connect { config in
+            let userOptions = config["options"].map { $0 + " " } ?? ""
+            config["options"] = userOptions + "-c search_path=\(schema)"
+        }
+    }
+
     /// Runs `body` with a connection whose `search_path` is a fresh schema of its own, dropped afterwards.
     public static func withSchema<T>(
         _ adjust: (inout PostgresConfiguration) -> Void = { _ in },

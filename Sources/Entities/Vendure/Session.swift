@@ -75,3 +75,48 @@ public struct AuthenticatedSession {
         self.authenticationStrategy = authenticationStrategy
     }
 }
+
+/// The kinds of session a `session` row can hold (its `type` column).
+public enum SessionKind: String, Sendable, Hashable {
+    /// `AnonymousSession`.
+    case anonymous = "AnonymousSession"
+    /// `AuthenticatedSession`.
+    case authenticated = "AuthenticatedSession"
+}
+
+/// A `session` row decoded as its kind.
+public enum AnySession: Sendable {
+    /// A session without a user.
+    case anonymous(AnonymousSession)
+    /// A session of a logged-in user.
+    case authenticated(AuthenticatedSession)
+
+    /// The kind.
+    public var kind: SessionKind {
+        switch self {
+        case .anonymous: .anonymous
+        case .authenticated: .authenticated
+        }
+    }
+
+    /// The common part.
+    public var session: Session {
+        switch self {
+        case .anonymous(let s): s.base
+        case .authenticated(let s): s.base
+        }
+    }
+}
+
+extension Session: PolymorphicEntity {
+    /// Anonymous and authenticated sessions.
+    public static var variantTypes: [any Entity.Type] { [AnonymousSession.self, AuthenticatedSession.self] }
+
+    /// Decodes an `AuthenticatedSession` row as `.authenticated`, any other as `.anonymous`.
+    public static func variant(decoding row: PostgresRow, discriminator: String, base: Session) throws -> AnySession {
+        switch SessionKind(rawValue: discriminator) {
+        case .authenticated: .authenticated(try AuthenticatedSession.decode(row: row, base: base))
+        case .anonymous, nil: .anonymous(try AnonymousSession.decode(row: row, base: base))
+        }
+    }
+}

@@ -108,6 +108,21 @@ public struct PostgresRow: Sendable {
     /// The result this row belongs to.
     public let rows: PostgresRows
     let index: Int32
+    /// Prepended to every column name looked up by name (see ``scoped(to:)``).
+    public let columnPrefix: String
+
+    init(rows: PostgresRows, index: Int32, columnPrefix: String = "") {
+        self.rows = rows
+        self.index = index
+        self.columnPrefix = columnPrefix
+    }
+
+    /// The same row, with every by-name lookup (``decode(_:column:)``, ``columnIndex(named:)``) reading the
+    /// column named `prefix + name` instead. A joined entity's columns are selected under aliases such as
+    /// `"activeOrder.id"`; `row.scoped(to: "activeOrder.")` lets the entity's own `init(row:)` read them.
+    public func scoped(to prefix: String) -> PostgresRow {
+        PostgresRow(rows: rows, index: index, columnPrefix: prefix)
+    }
 
     /// The number of columns.
     public var columnCount: Int { rows.columns.count }
@@ -118,7 +133,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// The index of the column named `name`, or nil.
-    public func columnIndex(named name: String) -> Int? { rows.columnIndex[name] }
+    public func columnIndex(named name: String) -> Int? { rows.columnIndex[columnPrefix + name] }
 
     /// Decodes the column at `column` (0-based).
     @inlinable
@@ -128,6 +143,7 @@ public struct PostgresRow: Sendable {
 
     /// Decodes the column named `name`. Throws a decoding error naming the column when it does not exist.
     public func decode<T: PostgresDecodable>(_ type: T.Type, column name: String) throws -> T {
+        let name = columnPrefix + name
         guard let i = rows.columnIndex[name] else {
             var e = PostgresError(code: .decoding, message: "no column named \(name) in the result", query: rows.query)
             e.column = name

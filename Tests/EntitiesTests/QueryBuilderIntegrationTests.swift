@@ -1,0 +1,130 @@
+import Entities
+import Foundation
+import LibPQ
+import TestSupport
+import Testing
+
+/// The query builder's round trips through a real server, on a schema the migrator creates.
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct QueryBuilderIntegrationTests {
+    /// Runs `body` on a migrated schema holding one order, one channel and one user.
+    func withData(
+        _ body: (PostgresConnection, _ order: Order, _ channel: Channel, _ user: User) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withSchema { connection, _ in
+            _ = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
+            let order = try await Order.insert(Order(code: "A1", state: "AddingItems")).run(on: connection)
+            let channel = try await Channel.insert(Channel(code: "__default_channel__", token: "ch-token")).run(on: connection)
+            let user = try await User.insert(User(identifier: "ada@example.com")).run(on: connection)
+            try await body(connection, order, channel, user)
+        }
+    }
+
+    static let later = Date(timeIntervalSince1970: 2_000_000_000)
+
+    @Test func insertReturnsTheStoredRow() async throws {
+        try await withData { connection, order, channel, _ in
+            #expect(order.id != nil && order.createdAt != nil && order.updatedAt != nil)
+            #expect(order.type == "Regular" && order.active)
+            let session = try await Session.insert(
+                Session(token: "tok-1", expires: Self.later, activeOrderId: order.id, activeChannelId: channel.id)
+            ).run(on: connection)
+            #expect(session.id != nil && session.createdAt != nil)
+            #expect(session.token == "tok-1" && session.expires == Self.later && session.activeOrderId == order.id)
+        }
+    }
+
+    @Test func selectByTokenWithPresentAndNullRelations() async throws {
+        try await withData { connection, order, channel, _ in
+            // "bare" first, so "full" has id 2 while its order and channel have id 1: a root column read from
+            // a joined table's column of the same name would show.
+            _ = try await Session.insert(Session(token: "bare", expires: Self.later)).run(on: connection)
+            _ = try await Session.insert(
+                Session(token: "full", expires: Self.later, activeOrderId: order.id, activeChannelId: channel.id)
+            ).run(on: connection)
+
+            let query = Session.select().join(\.activeOrder).join(\.activeChannel)
+            let full = try #require(try await query.where(\.token == "full").first(on: connection))
+            #expect(full.activeOrder?.code == "A1" && full.activeOrder?.id == order.id)
+            #expect(full.activeChannel?.token == "ch-token" && full.activeChannel?.id == channel.id)
+            #expect(full.token == "full" && full.id == 2 && full.activeOrder?.id == 1)
+
+            let bare = try #require(try await query.where(\.token == "bare").first(on: connection))
+            #expect(bare.activeOrder == nil && bare.activeChannel == nil)
+            #expect(try await query.where(\.token == "missing").first(on: connection) == nil)
+        }
+    }
+
+    @Test func inIsNullAndOrOrderAndLimit() async throws {
+        try await withData { connection, order, _, _ in
+            for i in 0..<5 {
+                _ = try await Session.insert(
+                    Session(
+                        token: "t\(i)", expires: Self.later.addingTimeInterval(Double(i)), invalidated: i == 4,
+                        activeOrderId: i.isMultiple(of: 2) ? order.id : nil)
+                ).run(on: connection)
+            }
+            func tokens(_ q: SelectQuery<Session>) async throws -> [String] {
+                try await q.order(by: \.token).all(on: connection).map(\.token)
+            }
+            #expect(try await tokens(Session.select().where(.in(\.token, ["t1", "t3", "nope"]))) == ["t1", "t3"])
+            #expect(try await tokens(Session.select().where(.isNull(\.activeOrderId))) == ["t1", "t3"])
+            #expect(try await tokens(Session.select().where(\.activeOrderId == order.id && \.invalidated == false)) == ["t0", "t2"])
+            #expect(try await tokens(Session.select().where(\.token == "t1" || \.invalidated == true)) == ["t1", "t4"])
+            #expect(try await tokens(Session.select().where(\.expires > Self.later.addingTimeInterval(2))) == ["t3", "t4"])
+            #expect(try await tokens(Session.select().where(\.token != "t0" && !(\.token < "t3"))) == ["t3", "t4"])
+            let latest = try await Session.select().order(by: \.expires, .descending).limit(2).all(on: connection)
+            #expect(latest.map(\.token) == ["t4", "t3"])
+            let page = try await Session.select().order(by: \.expires).limit(2).offset(2).all(on: connection)
+            #expect(page.map(\.token) == ["t2", "t3"])
+        }
+    }
+
+    @Test func updateAndDelete() async throws {
+        try await withData { connection, _, _, _ in
+            let stored = try await Session.insert(Session(token: "u", expires: Self.later)).run(on: connection)
+            _ = try await Session.insert(Session(token: "v", expires: Self.later)).run(on: connection)
+            let newExpiry = Self.later.addingTimeInterval(3600)
+            let updated = try await Session.update().set(\.expires, to: newExpiry).set(\.invalidated, to: true)
+                .where(\.id == stored.id).run(on: connection)
+            #expect(updated == 1)
+            let reread = try #require(try await Session.select().where(\.token == "u").first(on: connection))
+            #expect(reread.expires == newExpiry && reread.invalidated)
+            #expect(try await Session.delete().where(\.invalidated == true).run(on: connection) == 1)
+            #expect(try await Session.select().all(on: connection).map(\.token) == ["v"])
+        }
+    }
+
+    @Test func singleTableInheritanceKinds() async throws {
+        try await withData { connection, order, _, user in
+            let anonymous = try await AnonymousSession.insert(AnonymousSession(Session(token: "anon", expires: Self.later)))
+                .run(on: connection)
+            #expect(anonymous.token == "anon" && anonymous.id != nil)
+            let authenticated = try await AuthenticatedSession.insert(
+                AuthenticatedSession(
+                    Session(token: "auth", expires: Self.later, activeOrderId: order.id), userId: user.id,
+                    authenticationStrategy: "native")
+            ).run(on: connection)
+            #expect(authenticated.userId == user.id && authenticated.authenticationStrategy == "native")
+
+            // The root returns both kinds.
+            let all = try await Session.select().order(by: \.token).allWithDiscriminator(on: connection)
+            #expect(all.map(\.discriminator) == ["AnonymousSession", "AuthenticatedSession"])
+            let variants = try await Session.select().join(\.activeOrder).order(by: \.token).variants(on: connection)
+            #expect(variants.map(\.kind) == [.anonymous, .authenticated])
+            guard case .authenticated(let auth) = variants[1] else { Issue.record("not authenticated"); return }
+            #expect(auth.userId == user.id && auth.authenticationStrategy == "native")
+            #expect(auth.activeOrder?.code == "A1")
+
+            // A child selects only its kind, and can join its own and its parent's relations.
+            let children = try await AuthenticatedSession.select().join(\.user).join(\.activeOrder).all(on: connection)
+            #expect(children.map(\.token) == ["auth"])
+            #expect(children.first?.user?.identifier == "ada@example.com")
+            #expect(children.first?.activeOrder?.id == order.id)
+            #expect(try await AnonymousSession.select().all(on: connection).map(\.token) == ["anon"])
+            #expect(try await AuthenticatedSession.update().set(\.authenticationStrategy, to: "oauth").run(on: connection) == 1)
+            #expect(try await AnonymousSession.delete().run(on: connection) == 1)
+            #expect(try await Session.select().all(on: connection).map(\.token) == ["auth"])
+        }
+    }
+}
