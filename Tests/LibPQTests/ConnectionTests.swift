@@ -24,6 +24,26 @@ struct ConnectionTests {
         await c.close()
     }
 
+    @Test func decodesServerProducedValuesAndEdgeValues() async throws {
+        let c = try await TestDatabase.connect()
+        let row = try await c.query(
+            "SELECT now(), gen_random_uuid(), '1.5'::numeric, 'NaN'::float8, '-Infinity'::float4, \(Int64.min), \(Int64.max)"
+        )[0]
+        let (now, uuid, decimal, nan, negInf, min, max) = try row.decode((Date, UUID, Decimal, Double, Float, Int64, Int64).self)
+        #expect(abs(now.timeIntervalSinceNow) < 60)
+        #expect(uuid.uuidString.dropFirst(14).first == "4")  // version 4
+        #expect(decimal == Decimal(string: "1.5"))
+        #expect(nan.isNaN && negInf == -.infinity && min == .min && max == .max)
+        let big = String(repeating: "x", count: 1 << 20)
+        let bytes = [UInt8](repeating: 7, count: 1 << 20)
+        let echoed = try await c.query(
+            "SELECT \(big), length(\(big)), \([UInt8]()), \(bytes), \(String?.none), \([Int64]()), \([Int64?]([1, nil]))"
+        )[0].decode((String, Int32, [UInt8], [UInt8], String?, [Int64], [Int64?]).self)
+        #expect(echoed.0 == big && echoed.1 == 1 << 20 && echoed.2.isEmpty && echoed.3 == bytes && echoed.4 == nil)
+        #expect(echoed.5.isEmpty && echoed.6 == [1, nil])
+        await c.close()
+    }
+
     @Test func typeMismatchNamesColumnSwiftTypeAndServerType() async throws {
         let c = try await TestDatabase.connect()
         let rows = try await c.query("SELECT 'x'::text AS token")
