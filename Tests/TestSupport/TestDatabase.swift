@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 public import LibPQ
+public import Logging
 
 /// Where integration tests find their server: `DATABASE_URL`, or libpq's `PGHOST`/`PGPORT`/... variables.
 ///
@@ -30,6 +31,23 @@ public enum TestDatabase {
     ) async throws -> PostgresConnection {
         var config = try configuration()
         adjust(&config)
+        return try await PostgresConnection.connect(configuration: config)
+    }
+
+    /// Opens another connection whose `search_path` is `schema` (for example the schema of
+    /// ``withSchema(_:_:)``, when a test needs several connections on it).
+    public static func connect(
+        schema: String,
+        logger: Logger? = nil,
+        _ adjust: (inout PostgresConfiguration) -> Void = { _ in }
+    ) async throws -> PostgresConnection {
+        var config = try configuration()
+        adjust(&config)
+        let userOptions = config["options"].map { $0 + " " } ?? ""
+        config["options"] = userOptions + "-c search_path=\(schema)"
+        if let logger {
+            return try await PostgresConnection.connect(configuration: config, logger: logger)
+        }
         return try await PostgresConnection.connect(configuration: config)
     }
 
