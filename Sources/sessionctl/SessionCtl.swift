@@ -5,6 +5,6 @@ struct SessionCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sessionctl",
         abstract: "Vendure-style web sessions in PostgreSQL: schema, migrations, cleanup, demo and benchmarks.",
-        subcommands: [SchemaCommand.self]
+        subcommands: [SchemaCommand.self, DemoCommand.self, CleanupCommand.self, StatsCommand.self]
     )
 }
