@@ -12,19 +12,25 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Walk a session through its life: anonymous, order, login, lookup, renewal, logout, cleanup.")
 
     func run() async throws {
-        var embedded: EmbeddedPostgres?
-        let config: PostgresConfiguration
         if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
-            config = try PostgresConfiguration(url)
+            let config = try PostgresConfiguration(url)
             say("database", "DATABASE_URL (\(config))")
+            try await runDemo(configuration: config)
         } else {
             say("database", "starting an embedded throwaway PostgreSQL...")
-            let server = try EmbeddedPostgres.start()
-            embedded = server
-            config = try server.configuration
+            let server = try EmbeddedPostgres.prepare()
+            let signalSources = server.stopOnSignals()
+            defer {
+                signalSources.forEach { $0.cancel() }
+                server.stop()
+            }
+            try server.boot()
             say("database", "embedded PostgreSQL at \(server.directory.path) (removed at the end)")
+            try await runDemo(configuration: try server.configuration)
         }
-        defer { embedded?.stop() }
+    }
+
+    private func runDemo(configuration config: PostgresConfiguration) async throws {
         let schema = "sessionctl_demo_" + String(SessionToken.generate().prefix(8))
         var scoped = config
         scoped["options"] = (config["options"].map { $0 + " " } ?? "") + "-c search_path=\(schema)"
@@ -44,9 +50,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
 }
 
-/// Prints one step: `[step] text`.
+/// Prints one step, `[step] text`, unbuffered: each step shows as it happens, also through a pipe.
 func say(_ step: String, _ text: String) {
-    print("[\(step)]".padding(toLength: 12, withPad: " ", startingAt: 0) + text)
+    let line = "[\(step)]".padding(toLength: 12, withPad: " ", startingAt: 0) + text + "\n"
+    FileHandle.standardOutput.write(Data(line.utf8))
 }
 
 /// The steps of the demo, on a schema of their own.

@@ -1,12 +1,13 @@
 import Foundation
 import LibPQ
+import Synchronization
 
 /// A throwaway PostgreSQL cluster for `sessionctl demo` when no `DATABASE_URL` is set: `initdb` into a
 /// temporary directory, a server listening only on a unix socket in that directory (so it never clashes
 /// with another server's port), removed again by ``stop()``. Uses the system's PostgreSQL binaries (the
 /// newest `/usr/lib/postgresql/*/bin`, or `initdb` on `PATH`); runs them as the `postgres` user when
 /// started as root, since PostgreSQL refuses to run as root.
-final class EmbeddedPostgres {
+final class EmbeddedPostgres: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -14,7 +15,11 @@ final class EmbeddedPostgres {
     let directory: URL
     let binaries: URL
     let port = 5432
-    private var running = false
+    private enum Phase { case created, serverStarting, stopped }
+    /// Held for the whole of ``stop()``, so a signal handler and the main flow never stop it at once.
+    private let phase = Mutex(Phase.created)
+    /// The tool running now (initdb, pg_ctl), killed by ``stop()`` when a signal comes in the middle.
+    private let child = Mutex<pid_t?>(nil)
 
     /// The configuration that reaches the server.
     var configuration: PostgresConfiguration {
@@ -28,8 +33,8 @@ final class EmbeddedPostgres {
         self.binaries = binaries
     }
 
-    /// Creates and starts a cluster.
-    static func start() throws -> EmbeddedPostgres {
+    /// Creates the directory of a cluster; ``boot()`` then creates and starts it.
+    static func prepare() throws -> EmbeddedPostgres {
         guard let binaries = findBinaries() else {
             throw Failure(description: """
                 no PostgreSQL server binaries found (initdb, pg_ctl). Install them \
@@ -39,41 +44,73 @@ final class EmbeddedPostgres {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sessionctl-demo-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = EmbeddedPostgres(directory: directory, binaries: binaries)
-        do {
-            try server.boot()
-        } catch {
-            server.stop()
-            throw error
-        }
-        return server
+        return EmbeddedPostgres(directory: directory, binaries: binaries)
     }
 
     private var dataDirectory: String { directory.appendingPathComponent("data").path }
 
-    private func boot() throws {
+    /// Runs `initdb` and starts the server; on failure, cleans up and throws.
+    func boot() throws {
+        do {
+            try initializeAndStart()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    private func initializeAndStart() throws {
         if isRoot { try run("/bin/chown", ["postgres:", directory.path], asOwner: false) }
         try run(binaries.appendingPathComponent("initdb").path, [
             "--pgdata=\(dataDirectory)", "--username=postgres", "--auth=trust", "--no-sync", "--encoding=UTF8",
             "--no-instructions",
         ])
+        let proceed = phase.withLock { p -> Bool in
+            guard p == .created else { return false }
+            p = .serverStarting  // from here on, stop() runs pg_ctl stop
+            return true
+        }
+        guard proceed else { throw Failure(description: "stopped") }
         let options = "-p \(port) -k \(directory.path) -c listen_addresses= -c fsync=off -c full_page_writes=off"
         try run(binaries.appendingPathComponent("pg_ctl").path, [
             "start", "--pgdata=\(dataDirectory)", "--wait", "--timeout=60",
             "--log=\(directory.appendingPathComponent("postgres.log").path)", "-o", options,
         ])
-        running = true
     }
 
-    /// Stops the server and removes its directory. Safe to call twice.
-    func stop() {
-        if running {
-            try? run(binaries.appendingPathComponent("pg_ctl").path, [
-                "stop", "--pgdata=\(dataDirectory)", "--mode=fast", "--wait",
-            ])
-            running = false
+    /// Stops the server when the process gets SIGINT or SIGTERM (Ctrl-C during the demo), then exits.
+    func stopOnSignals() -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { signo in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { [self] in
+                stop()
+                exit(128 + signo)
+            }
+            source.resume()
+            return source
         }
-        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Stops the server and removes its directory. Safe to call twice and from two threads at once (the
+    /// second call waits for the first).
+    func stop() {
+        phase.withLock { p in
+            guard p != .stopped else { return }
+            if let pid = child.withLock({ $0 }) { kill(pid, SIGTERM) }
+            if p == .serverStarting {
+                try? run(binaries.appendingPathComponent("pg_ctl").path, [
+                    "stop", "--pgdata=\(dataDirectory)", "--mode=fast", "--wait",
+                ])
+            }
+            p = .stopped
+            // A tool killed a moment ago may still be writing: retry briefly.
+            for _ in 0..<20 {
+                try? FileManager.default.removeItem(at: directory)
+                if !FileManager.default.fileExists(atPath: directory.path) { break }
+                usleep(100_000)
+            }
+        }
     }
 
     private var isRoot: Bool { getuid() == 0 }
@@ -84,7 +121,7 @@ final class EmbeddedPostgres {
         // pipe and keep it open.
         let name = (tool as NSString).lastPathComponent
         let outputPath = directory.appendingPathComponent("\(name).out").path
-        let status = try Self.spawnAndWait(argv, output: outputPath)
+        let status = try spawnAndWait(argv, output: outputPath)
         guard status == 0 else {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw Failure(description: "\(name) failed (status \(status)):\n\(text)")
@@ -94,7 +131,7 @@ final class EmbeddedPostgres {
     /// posix_spawn + waitpid. (Foundation's `Process.waitUntilExit` did not return for `runuser pg_ctl
     /// start` on Linux: the child stayed a zombie.) Blocks the calling thread while the tool runs; the demo
     /// does this once at start-up and once at exit.
-    private static func spawnAndWait(_ argv: [String], output: String) throws -> Int32 {
+    private func spawnAndWait(_ argv: [String], output: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -106,6 +143,8 @@ final class EmbeddedPostgres {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
         guard rc == 0 else { throw Failure(description: "could not run \(argv[0]): \(String(cString: strerror(rc)))") }
+        child.withLock { $0 = pid }
+        defer { child.withLock { $0 = nil } }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw Failure(description: "waitpid failed: \(String(cString: strerror(errno)))") }

@@ -8,13 +8,15 @@ import Synchronization
 /// notification names (payload `<instance id>:<sha256 of the token>`, the store's own skipped).
 ///
 /// Each (re)connection runs `LISTEN` and then clears the store's cache, since notifications sent while
-/// nobody listened are lost. A health check (`SELECT 1`) notices a broken connection; the listener then
+/// nobody listened are lost (turn that off with `clearsCacheOnConnect: false` for a cache shared between
+/// processes, which needs no listener anyway: every store evicts from it directly). A health check (`SELECT 1`) notices a broken connection; the listener then
 /// reconnects after `reconnectDelay`. Stops on graceful shutdown.
 public final class SessionInvalidationListener: Service, Sendable {
     let store: SessionStore
     let connect: @Sendable () async throws -> PostgresConnection
     let reconnectDelay: Duration
     let healthCheckInterval: Duration
+    let clearsCacheOnConnect: Bool
     let logger: Logger
     private let state = Mutex<(listening: Bool, connections: Int)>((false, 0))
 
@@ -26,6 +28,7 @@ public final class SessionInvalidationListener: Service, Sendable {
         store: SessionStore,
         reconnectDelay: Duration = .seconds(1),
         healthCheckInterval: Duration = .seconds(5),
+        clearsCacheOnConnect: Bool = true,
         logger: Logger = Logger(label: "Sessions.listener", factory: { _ in SwiftLogNoOpLogHandler() }),
         connect: @escaping @Sendable () async throws -> PostgresConnection
     ) {
@@ -33,6 +36,7 @@ public final class SessionInvalidationListener: Service, Sendable {
         self.connect = connect
         self.reconnectDelay = reconnectDelay
         self.healthCheckInterval = healthCheckInterval
+        self.clearsCacheOnConnect = clearsCacheOnConnect
         self.logger = logger
     }
 
@@ -75,7 +79,7 @@ public final class SessionInvalidationListener: Service, Sendable {
         do {
             try await connection.query("LISTEN \(identifier: channel)")
             // Whatever changed while nobody listened was not heard: start from an empty cache.
-            await store.clearCache()
+            if clearsCacheOnConnect { await store.clearCache() }
             state.withLock {
                 $0.listening = true
                 $0.connections += 1
