@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "LibPQ", targets: ["LibPQ"]),
         .library(name: "Entities", targets: ["Entities"]),
+        .library(name: "Sessions", targets: ["Sessions"]),
         .executable(name: "sessionctl", targets: ["sessionctl"]),
     ],
     dependencies: [
@@ -62,11 +63,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "Sessions",
+            dependencies: [
+                "LibPQ",
+                "Entities",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "sessionctl",
             dependencies: [
                 "LibPQ",
                 "Entities",
+                "Sessions",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,13 +89,24 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["LibPQ"],
+            dependencies: ["LibPQ", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: testSettings
         ),
         .testTarget(
             name: "LibPQTests",
             dependencies: ["LibPQ", "TestSupport"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "SessionsTests",
+            dependencies: [
+                "Sessions",
+                "TestSupport",
+                "Entities",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

@@ -1,119 +1,171 @@
 import Foundation
+import LibPQ
+import Synchronization
 
-/// A throwaway PostgreSQL cluster for `sessionctl demo` when no database is configured: initdb into a
-/// temporary directory, start on a free port listening only on a Unix socket in that directory, and
-/// remove everything on `stop()`. Runs the server as the `postgres` OS user when started as root
-/// (PostgreSQL refuses to run as root).
-final class EmbeddedPostgres {
-    let directory: URL
-    let port: Int
-    private let binDirectory: String
-    private var running = false
-
-    /// The libpq connection string of the running cluster.
-    var connectionString: String { "host=\(directory.path) port=\(port) user=postgres dbname=postgres" }
-
+/// A throwaway PostgreSQL cluster for `sessionctl demo` when no `DATABASE_URL` is set: `initdb` into a
+/// temporary directory, a server listening only on a unix socket in that directory (so it never clashes
+/// with another server's port), removed again by ``stop()``. Uses the system's PostgreSQL binaries (the
+/// newest `/usr/lib/postgresql/*/bin`, or `initdb` on `PATH`); runs them as the `postgres` user when
+/// started as root, since PostgreSQL refuses to run as root.
+final class EmbeddedPostgres: Sendable {
     struct Failure: Error, CustomStringConvertible {
-        let description: String
+        var description: String
     }
 
-    static func start() throws -> EmbeddedPostgres {
-        guard let bin = findBinaries() else {
+    let directory: URL
+    let binaries: URL
+    let port = 5432
+    private enum Phase { case created, serverStarting, stopped }
+    /// Held for the whole of ``stop()``, so a signal handler and the main flow never stop it at once.
+    private let phase = Mutex(Phase.created)
+    /// The tool running now (initdb, pg_ctl), killed by ``stop()`` when a signal comes in the middle.
+    private let child = Mutex<pid_t?>(nil)
+
+    /// The configuration that reaches the server.
+    var configuration: PostgresConfiguration {
+        get throws {
+            try PostgresConfiguration("host=\(directory.path) port=\(port) user=postgres dbname=postgres")
+        }
+    }
+
+    private init(directory: URL, binaries: URL) {
+        self.directory = directory
+        self.binaries = binaries
+    }
+
+    /// Creates the directory of a cluster; ``boot()`` then creates and starts it.
+    static func prepare() throws -> EmbeddedPostgres {
+        guard let binaries = findBinaries() else {
             throw Failure(description: """
-                no PostgreSQL server binaries found (initdb, pg_ctl). Install them, e.g. \
-                `apt-get install -y postgresql`, set PG_BIN to their directory, or set DATABASE_URL.
+                no PostgreSQL server binaries found (initdb, pg_ctl). Install them \
+                (apt-get install postgresql) or set DATABASE_URL to a server of your own.
                 """)
         }
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sessionctl-\(UUID().uuidString.prefix(8))")
-        let pg = EmbeddedPostgres(directory: dir, port: try freePort(), binDirectory: bin)
-        try pg.boot()
-        return pg
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("sessionctl-demo-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return EmbeddedPostgres(directory: directory, binaries: binaries)
     }
 
-    private init(directory: URL, port: Int, binDirectory: String) {
-        self.directory = directory
-        self.port = port
-        self.binDirectory = binDirectory
+    private var dataDirectory: String { directory.appendingPathComponent("data").path }
+
+    /// Runs `initdb` and starts the server; on failure, cleans up and throws.
+    func boot() throws {
+        do {
+            try initializeAndStart()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    private func initializeAndStart() throws {
+        if isRoot { try run("/bin/chown", ["postgres:", directory.path], asOwner: false) }
+        try run(binaries.appendingPathComponent("initdb").path, [
+            "--pgdata=\(dataDirectory)", "--username=postgres", "--auth=trust", "--no-sync", "--encoding=UTF8",
+            "--no-instructions",
+        ])
+        let proceed = phase.withLock { p -> Bool in
+            guard p == .created else { return false }
+            p = .serverStarting  // from here on, stop() runs pg_ctl stop
+            return true
+        }
+        guard proceed else { throw Failure(description: "stopped") }
+        let options = "-p \(port) -k \(directory.path) -c listen_addresses= -c fsync=off -c full_page_writes=off"
+        try run(binaries.appendingPathComponent("pg_ctl").path, [
+            "start", "--pgdata=\(dataDirectory)", "--wait", "--timeout=60",
+            "--log=\(directory.appendingPathComponent("postgres.log").path)", "-o", options,
+        ])
+    }
+
+    /// Stops the server when the process gets SIGINT or SIGTERM (Ctrl-C during the demo), then exits.
+    func stopOnSignals() -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { signo in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
+            source.setEventHandler { [self] in
+                stop()
+                exit(128 + signo)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Stops the server and removes its directory. Safe to call twice and from two threads at once (the
+    /// second call waits for the first).
+    func stop() {
+        phase.withLock { p in
+            guard p != .stopped else { return }
+            if let pid = child.withLock({ $0 }) { kill(pid, SIGTERM) }
+            if p == .serverStarting {
+                try? run(binaries.appendingPathComponent("pg_ctl").path, [
+                    "stop", "--pgdata=\(dataDirectory)", "--mode=fast", "--wait",
+                ])
+            }
+            p = .stopped
+            // A tool killed a moment ago may still be writing: retry briefly.
+            for _ in 0..<20 {
+                try? FileManager.default.removeItem(at: directory)
+                if !FileManager.default.fileExists(atPath: directory.path) { break }
+                usleep(100_000)
+            }
+        }
     }
 
     private var isRoot: Bool { getuid() == 0 }
 
-    private func boot() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if isRoot { try run("/bin/chown", ["postgres", directory.path], asOwner: false) }
-        let data = directory.appendingPathComponent("data").path
-        try run("\(binDirectory)/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-        let options = "-p \(port) -k \(directory.path) -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-        // pg_ctl -w waits until the server accepts connections (or fails after -t seconds).
-        try run("\(binDirectory)/pg_ctl", ["-D", data, "-o", options, "-l", directory.appendingPathComponent("log").path, "-w", "-t", "60", "start"])
-        running = true
-    }
-
-    /// Stops the server and deletes its directory.
-    func stop() {
-        if running {
-            let data = directory.appendingPathComponent("data").path
-            try? run("\(binDirectory)/pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"])
-            running = false
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    deinit { stop() }
-
     private func run(_ tool: String, _ arguments: [String], asOwner: Bool = true) throws {
-        let command = asOwner && isRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", tool] + arguments : [tool] + arguments
-        // Run from / : the postgres user may not be able to enter the current directory.
-        let argv = ["/bin/sh", "-c", "cd / && exec \"$@\"", "sh"] + command
-        // Output goes to a file; the process is spawned and reaped directly. (Foundation's Process waits
-        // until every descendant closes an inherited descriptor, and the server pg_ctl starts lives on.)
-        let outputPath = directory.path + ".out"
-        defer { unlink(outputPath) }
+        let argv = asOwner && isRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", tool] + arguments : [tool] + arguments
+        // Output goes to a file, not a pipe: the server that `pg_ctl start` leaves running would inherit a
+        // pipe and keep it open.
+        let name = (tool as NSString).lastPathComponent
+        let outputPath = directory.appendingPathComponent("\(name).out").path
+        let status = try spawnAndWait(argv, output: outputPath)
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw Failure(description: "\(name) failed (status \(status)):\n\(text)")
+        }
+    }
+
+    /// posix_spawn + waitpid. (Foundation's `Process.waitUntilExit` did not return for `runuser pg_ctl
+    /// start` on Linux: the child stayed a zombie.) Blocks the calling thread while the tool runs; the demo
+    /// does this once at start-up and once at exit.
+    private func spawnAndWait(_ argv: [String], output: String) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cArgs { free(p) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
-        guard spawned == 0 else { throw Failure(description: "could not start \(argv[0]): error \(spawned)") }
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw Failure(description: "could not run \(argv[0]): \(String(cString: strerror(rc)))") }
+        child.withLock { $0 = pid }
+        defer { child.withLock { $0 = nil } }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7f == 0
-        let code = (status >> 8) & 0xff
-        guard exited && code == 0 else {
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            let log = (try? String(contentsOf: directory.appendingPathComponent("log"), encoding: .utf8)) ?? ""
-            throw Failure(description: "\((tool as NSString).lastPathComponent) failed (status \(status)): \(text)\(log.suffix(2000))")
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw Failure(description: "waitpid failed: \(String(cString: strerror(errno)))") }
         }
+        // WIFEXITED / WEXITSTATUS, which Swift cannot import (macros).
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    private static func findBinaries() -> String? {
+    private static func findBinaries() -> URL? {
         let fm = FileManager.default
-        if let bin = ProcessInfo.processInfo.environment["PG_BIN"], fm.isExecutableFile(atPath: bin + "/initdb") { return bin }
-        let root = "/usr/lib/postgresql"
-        let versions = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted(by: >)
-        for v in versions where fm.isExecutableFile(atPath: "\(root)/\(v)/bin/initdb") { return "\(root)/\(v)/bin" }
+        if let versions = try? fm.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            let sorted = versions.compactMap { v in Int(v).map { ($0, v) } }.sorted { $0.0 > $1.0 }
+            for (_, v) in sorted {
+                let bin = URL(fileURLWithPath: "/usr/lib/postgresql/\(v)/bin")
+                if fm.isExecutableFile(atPath: bin.appendingPathComponent("initdb").path) { return bin }
+            }
+        }
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            if fm.isExecutableFile(atPath: "\(dir)/initdb") { return String(dir) }
+            let bin = URL(fileURLWithPath: String(dir))
+            if fm.isExecutableFile(atPath: bin.appendingPathComponent("initdb").path) { return bin }
         }
         return nil
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw Failure(description: "could not find a free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

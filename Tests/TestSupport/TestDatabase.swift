@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 public import LibPQ
+public import Logging
 
 /// Where integration tests find their server: `DATABASE_URL`, or libpq's `PGHOST`/`PGPORT`/... variables.
 ///
@@ -33,13 +34,21 @@ public enum TestDatabase {
         return try await PostgresConnection.connect(configuration: config)
     }
 
-    /// Opens another connection whose `search_path` is `schema` (for tests that need two sessions on the
-    /// schema ``withSchema(_:_:)`` made).
-    public static func connect(schema: String) async throws -> PostgresConnection {
-        try await connect { config in
-            let userOptions = config["options"].map { $0 + " " } ?? ""
-            config["options"] = userOptions + "-c search_path=\(schema)"
+    /// Opens another connection whose `search_path` is `schema` (for example the schema of
+    /// ``withSchema(_:_:)``, when a test needs several connections on it).
+    public static func connect(
+        schema: String,
+        logger: Logger? = nil,
+        _ adjust: (inout PostgresConfiguration) -> Void = { _ in }
+    ) async throws -> PostgresConnection {
+        var config = try configuration()
+        adjust(&config)
+        let userOptions = config["options"].map { $0 + " " } ?? ""
+        config["options"] = userOptions + "-c search_path=\(schema)"
+        if let logger {
+            return try await PostgresConnection.connect(configuration: config, logger: logger)
         }
+        return try await PostgresConnection.connect(configuration: config)
     }
 
     /// Runs `body` with a connection whose `search_path` is a fresh schema of its own, dropped afterwards.

@@ -1,0 +1,172 @@
+import Foundation
+public import LibPQ
+public import Logging
+import Metrics
+import Synchronization
+
+/// Vendure's `SessionService` over PostgreSQL: creates, finds, renews, changes, invalidates and cleans up
+/// web sessions in the `session` table of a Vendure database (or one created from ``VendureSchema``).
+///
+/// The store runs its statements on any ``PostgresQueryable`` (a connection or a pool); each operation is
+/// one statement, so operations pipeline and need no pinned connection or transaction.
+///
+/// ```swift
+/// let store = SessionStore(database: connection, cache: InMemorySessionCache())
+/// let session = try await store.createAnonymousSession()
+/// let found = try await store.session(forToken: session.token)   // cached: no query
+/// ```
+///
+/// Differences from Vendure: sessions are renewed on cache hits too (Vendure renews only on misses, issue
+/// #4457); concurrent lookups write at most one renewal; the cache really evicts; deleting an order or a
+/// channel that sessions reference works and evicts cached copies (#686, #1454); changes made by one
+/// process evict the copies other processes cached (see ``SessionInvalidationListener``).
+public final class SessionStore: Sendable {
+    /// Settings of a store.
+    public struct Configuration: Sendable {
+        /// How long a session lives, and how far each renewal extends it (Vendure's `sessionDuration`,
+        /// default 1 year). A session is renewed when less than half of it is left.
+        public var sessionDuration: Duration = .seconds(365 * 86_400)
+        /// The longest a cache call may take before the store gives up on it and uses the database.
+        public var cacheTimeout: Duration = .milliseconds(100)
+        /// A timeout for each statement, or nil for none.
+        public var queryTimeout: Duration?
+        /// The `NOTIFY` channel that changes are published on; empty to publish nothing.
+        public var invalidationChannel: String = "session_cache_invalidation"
+        /// Anonymous sessions without an active order that have not changed (`updatedAt`) for this long are
+        /// removed by cleanup; nil keeps them until they expire. Default 7 days.
+        public var anonymousIdleTimeout: Duration? = .seconds(7 * 86_400)
+        /// The authentication strategy name recorded when none is given.
+        public var defaultAuthenticationStrategy = "native"
+
+        /// The default settings.
+        public init() {}
+    }
+
+    let database: any PostgresQueryable
+    let cache: any SessionCacheStrategy
+    let clock: any SessionClock
+    /// The settings.
+    public let configuration: Configuration
+    let logger: Logger
+    /// A random id of this store instance; notifications it publishes carry it so its own listener can
+    /// ignore them.
+    public let instanceID: String
+    /// `<instanceID>:`, the prefix of every payload this store publishes.
+    let payloadPrefix: String
+    let duration: TimeInterval
+    let counters = SessionStoreCounters()
+    let generations = CacheGenerations()
+    let renewals = RenewalFlights()
+    let metrics: SessionMetrics
+
+    /// Creates a store.
+    ///
+    /// - Parameters:
+    ///   - database: where statements run (a connection or a pool).
+    ///   - cache: where sessions are cached between lookups; ``NoSessionCache`` to always read the database.
+    ///   - clock: the source of the current time.
+    ///   - configuration: durations, channel, timeouts.
+    ///   - logger: debug-level events; tokens are never logged, only a short prefix.
+    public init(
+        database: any PostgresQueryable,
+        cache: any SessionCacheStrategy = InMemorySessionCache(),
+        clock: any SessionClock = SystemSessionClock(),
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "Sessions", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.database = database
+        self.cache = cache
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        self.duration = configuration.sessionDuration.timeInterval
+        self.instanceID = String(SessionToken.generate().prefix(16))
+        self.payloadPrefix = instanceID + ":"
+        self.metrics = SessionMetrics()
+    }
+
+    /// The counters of this store since it was created.
+    public var statistics: SessionStoreStatistics { counters.snapshot() }
+
+    // MARK: - Creating
+
+    /// Creates an anonymous session (no user), optionally in a channel, and caches it.
+    public func createAnonymousSession(activeChannel channelID: Int? = nil) async throws -> CachedSession {
+        try await create(kind: .anonymous, userID: nil, strategy: nil, orderID: nil, channelID: channelID)
+    }
+
+    /// Creates an authenticated session for a user (a login), and caches it.
+    ///
+    /// - Parameters:
+    ///   - userID: the `user.id`.
+    ///   - authenticationStrategy: the strategy that authenticated the user (default
+    ///     ``Configuration/defaultAuthenticationStrategy``).
+    ///   - activeOrder: an order to carry over, typically the anonymous session's active order.
+    ///   - activeChannel: the channel the user logged in to.
+    public func createAuthenticatedSession(
+        user userID: Int, authenticationStrategy: String? = nil, activeOrder orderID: Int? = nil,
+        activeChannel channelID: Int? = nil
+    ) async throws -> CachedSession {
+        try await create(
+            kind: .authenticated, userID: userID,
+            strategy: authenticationStrategy ?? configuration.defaultAuthenticationStrategy,
+            orderID: orderID, channelID: channelID)
+    }
+
+    private func create(
+        kind: CachedSession.Kind, userID: Int?, strategy: String?, orderID: Int?, channelID: Int?
+    ) async throws -> CachedSession {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let token = SessionToken.generate()
+            let key = SessionCacheKey(token: token)
+            let now = clock.now.roundedToMicroseconds
+            let expires = now.addingTimeInterval(duration).roundedToMicroseconds
+            let generation = generations.current(key)
+            let rows: PostgresRows
+            do {
+                rows = try await run(
+                    SessionSQL.insert,
+                    binds(
+                        PostgresTimestamp(now), token, PostgresTimestamp(expires), kind.rawValue, userID, strategy,
+                        orderID, channelID))
+            } catch let error as PostgresError where error.sqlState == "23505" && attempt < 3 {
+                // A token collision (2^-256): draw another.
+                continue
+            }
+            guard let row = rows.first else {
+                throw PostgresError(code: .protocolViolation, message: "INSERT ... RETURNING returned no row", query: SessionSQL.insert)
+            }
+            let session = try SessionRowDecoder.decode(row)
+            counters.created.add(1, ordering: .relaxed)
+            metrics.created.increment()
+            await fill(session, key: key, generation: generation)
+            logger.debug(
+                "session created",
+                metadata: ["session.id": "\(session.id)", "session.kind": "\(kind.rawValue)", "session.token": "\(SessionToken.redacted(token))"])
+            return session
+        }
+    }
+
+    // MARK: - Statements
+
+    func binds<each T: PostgresEncodable>(_ values: repeat each T) -> PostgresBindings {
+        var b = PostgresBindings()
+        repeat b.append(each values)
+        return b
+    }
+
+    /// Runs one of the ``SessionSQL`` statements.
+    func run(_ sql: String, _ binds: PostgresBindings) async throws -> PostgresRows {
+        counters.queries.add(1, ordering: .relaxed)
+        return try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), timeout: configuration.queryTimeout)
+    }
+
+    /// Reads a live session by token from the database.
+    func fetch(token: String, now: Date) async throws -> CachedSession? {
+        counters.databaseLookups.add(1, ordering: .relaxed)
+        let rows = try await run(SessionSQL.lookup, binds(token, PostgresTimestamp(now)))
+        return try rows.first.map(SessionRowDecoder.decode)
+    }
+}

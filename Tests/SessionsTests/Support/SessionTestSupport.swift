@@ -1,0 +1,156 @@
+import Entities
+import Foundation
+import LibPQ
+import Logging
+import Sessions
+import Synchronization
+import TestSupport
+
+/// What a store test gets: a store on a fresh schema with the Vendure tables, its cache and its clock.
+struct StoreFixture {
+    let connection: PostgresConnection
+    let schema: String
+    let store: SessionStore
+    let cache: InMemorySessionCache
+    let clock: ManualSessionClock
+    let database: CountingDatabase
+
+    /// Inserts a channel; returns its id.
+    func makeChannel(_ code: String = "__default_channel__") async throws -> Int {
+        let token = "tok-" + code
+        return try await connection.query(
+            "INSERT INTO channel (code, token) VALUES (\(code), \(token)) RETURNING id")[0].decode(Int.self, at: 0)
+    }
+
+    /// Inserts an order; returns its id.
+    func makeOrder(_ code: String, state: String = "AddingItems") async throws -> Int {
+        try await connection.query(
+            "INSERT INTO \"order\" (code, state) VALUES (\(code), \(state)) RETURNING id")[0].decode(Int.self, at: 0)
+    }
+
+    /// Inserts a user; returns its id.
+    func makeUser(_ identifier: String, verified: Bool = true) async throws -> Int {
+        try await connection.query(
+            "INSERT INTO \"user\" (identifier, verified) VALUES (\(identifier), \(verified)) RETURNING id")[0]
+            .decode(Int.self, at: 0)
+    }
+
+    /// The raw row of a session: expires, updatedAt, invalidated.
+    func row(id: Int) async throws -> (expires: Date, updatedAt: Date, invalidated: Bool)? {
+        let rows = try await connection.query(
+            "SELECT expires, \"updatedAt\", invalidated FROM session WHERE id = \(id)")
+        guard let row = rows.first else { return nil }
+        let (e, u, i) = try row.decode((Date, Date, Bool).self)
+        return (e, u, i)
+    }
+
+    /// Installs a trigger that counts updated session rows (exact, unlike the asynchronous statistics views).
+    func countUpdates() async throws {
+        try await connection.execute(script: """
+            CREATE TABLE update_count (n int NOT NULL);
+            INSERT INTO update_count VALUES (0);
+            CREATE FUNCTION count_update() RETURNS trigger LANGUAGE plpgsql AS
+              $$ BEGIN UPDATE update_count SET n = n + 1; RETURN NEW; END $$;
+            CREATE TRIGGER count_update AFTER UPDATE ON session FOR EACH ROW EXECUTE FUNCTION count_update();
+            """)
+    }
+
+    /// Session rows updated since ``countUpdates()``.
+    func updates() async throws -> Int {
+        try await connection.query("SELECT n FROM update_count")[0].decode(Int.self, at: 0)
+    }
+}
+
+enum Fixture {
+    /// A unique channel name per test, so tests running in parallel do not hear each other.
+    static func channel(_ schema: String) -> String { "sessions_\(schema)" }
+
+    /// Runs `body` with a store on a fresh schema holding the Vendure tables.
+    static func withStore<T>(
+        duration: Duration = .seconds(365 * 86_400),
+        cacheTTL: Duration = .seconds(300),
+        cacheCapacity: Int = 10_000,
+        logger: Logger? = nil,
+        configure: (inout SessionStore.Configuration) -> Void = { _ in },
+        _ body: (StoreFixture) async throws -> T
+    ) async throws -> T {
+        try await TestDatabase.withSchema { connection, schema in
+            try await connection.execute(script: try VendureSchema.sql())
+            let clock = ManualSessionClock(start: Date(timeIntervalSince1970: 1_750_000_000))
+            let cache = InMemorySessionCache(capacity: cacheCapacity, ttl: cacheTTL, clock: clock)
+            var configuration = SessionStore.Configuration()
+            configuration.sessionDuration = duration
+            configuration.invalidationChannel = channel(schema)
+            configure(&configuration)
+            let database = CountingDatabase(connection)
+            let store: SessionStore
+            if let logger {
+                store = SessionStore(database: database, cache: cache, clock: clock, configuration: configuration, logger: logger)
+            } else {
+                store = SessionStore(database: database, cache: cache, clock: clock, configuration: configuration)
+            }
+            return try await body(
+                StoreFixture(connection: connection, schema: schema, store: store, cache: cache, clock: clock, database: database))
+        }
+    }
+}
+
+/// A ``PostgresQueryable`` that counts the statements it passes on.
+final class CountingDatabase: PostgresQueryable {
+    let base: any PostgresQueryable
+    private let counter = Atomic<Int>(0)
+
+    init(_ base: any PostgresQueryable) { self.base = base }
+
+    var queries: Int { counter.load(ordering: .relaxed) }
+
+    func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+        counter.add(1, ordering: .relaxed)
+        return try await base.query(query, timeout: timeout)
+    }
+
+    func execute(script: String, timeout: Duration?) async throws {
+        counter.add(1, ordering: .relaxed)
+        try await base.execute(script: script, timeout: timeout)
+    }
+}
+
+/// A log handler that keeps every message with its metadata, for tests that scan logs.
+struct CapturingLogHandler: LogHandler {
+    final class Storage: Sendable {
+        let lines = Mutex<[String]>([])
+        var all: String { lines.withLock { $0.joined(separator: "\n") } }
+        var count: Int { lines.withLock { $0.count } }
+    }
+
+    let storage: Storage
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    init(storage: Storage) { self.storage = storage }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var all = self.metadata
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        let line = "\(event.level) \(event.message) \(all) \(event.error.map { "\($0)" } ?? "")"
+        storage.lines.withLock { $0.append(line) }
+    }
+}
+
+/// Polls `condition` until it holds or `deadline` passes; returns the time it took, or nil on timeout.
+func waitUntil(
+    within deadline: Duration, every interval: Duration = .milliseconds(2), _ condition: () async throws -> Bool
+) async rethrows -> Duration? {
+    let clock = ContinuousClock()
+    let start = clock.now
+    while clock.now - start < deadline {
+        if try await condition() { return clock.now - start }
+        try? await Task.sleep(for: interval)
+    }
+    return try await condition() ? clock.now - start : nil
+}
