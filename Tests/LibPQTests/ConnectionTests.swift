@@ -125,6 +125,8 @@ struct ConnectionTests {
             let v = try await c.query("SELECT \(Int64(i))")[0].decode(Int64.self, at: 0)
             #expect(v == Int64(i))
         }
+        // The loop thread drops its own reference to the last result just after resuming the caller.
+        #expect(await TestDatabase.eventually { c.openResults == 0 })
         #expect(c.openResults == 0)
         let kept = try await c.query("SELECT 1::int8")
         #expect(c.openResults == 1)
@@ -171,11 +173,11 @@ struct ConnectionTests {
         let task = Task { try await c.query("SELECT pg_sleep(30)") }
         // Wait until the server runs it, then cancel.
         let watcher = try await TestDatabase.connect()
-        try await eventually {
+        #expect(try await TestDatabase.eventually {
             try await watcher.query(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = \(Int64(c.backendPID)) AND query LIKE '%pg_sleep%' AND state = 'active'"
             )[0].decode(Int64.self, at: 0) == 1
-        }
+        })
         task.cancel()
         let error = try await #require(throws: PostgresError.self) { try await task.value }
         #expect(error.code == .cancelled)
@@ -213,19 +215,9 @@ struct ConnectionTests {
             pid = dropped.backendPID
             _ = try await dropped.query("SELECT 1")
         }
-        try await eventually {
+        #expect(try await TestDatabase.eventually {
             try await admin.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid)")[0].decode(Int64.self, at: 0) == 0
-        }
+        })
         await admin.close()
     }
-}
-
-/// Polls `condition` until it holds, for at most `timeout` (no fixed sleeps as synchronisation).
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("condition did not hold within \(timeout)")
 }
