@@ -41,12 +41,13 @@ import Glibc
         let port = try unusedPort()
         let start = ContinuousClock.now
         var config = try PostgresConfiguration("postgres://postgres:topsecret@127.0.0.1:\(port)/postgres")
-        config.connectTimeout = .seconds(5)
+        config.connectTimeout = .seconds(20)
         let error = try await #require(throws: PostgresError.self) { try await PostgresConnection.connect(configuration: config) }
         #expect(error.code == .connection)
         #expect(error.description.contains("refused"))
         #expect(!error.description.contains("topsecret"))
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // A refusal is reported at once, not when the connect timeout passes.
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func silentServerHitsTheConnectTimeout() async throws {
@@ -54,11 +55,12 @@ import Glibc
         let (fd, port) = try silentListener()
         defer { close(fd) }
         var config = try PostgresConfiguration("postgres://postgres:topsecret@127.0.0.1:\(port)/postgres")
-        config.connectTimeout = .milliseconds(300)
+        config.connectTimeout = .milliseconds(500)
         let start = ContinuousClock.now
         let error = try await #require(throws: PostgresError.self) { try await PostgresConnection.connect(configuration: config) }
         #expect(error.code == .timeout)
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // Generous slack for a loaded CI machine; without the timeout this would never return.
+        #expect(ContinuousClock.now - start < .seconds(15))
     }
 
     @Test(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
