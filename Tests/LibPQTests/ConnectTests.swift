@@ -89,6 +89,34 @@ import Glibc
     }
 }
 
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct LoopExecutorTests {
+    @Test func tasksPreferringTheLoopRunOnItAndQueryWithoutHops() async throws {
+        let loop = PostgresEventLoop.epoll
+        let executor = try #require(loop.taskExecutor)
+        let c = try await TestDatabase.connect { $0.eventLoop = loop }
+        let sum = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for i in 0..<64 {
+                group.addTask(executorPreference: executor) {
+                    // Errors stay per query on the loop path too.
+                    if i == 7 { return (try? await c.query("SELECT 1/0", timeout: nil)) == nil ? 0 : -1000 }
+                    return try await c.query("SELECT \(Int64(i))", timeout: nil)[0].decode(Int64.self, at: 0)
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(sum == (0..<64).reduce(0, +) - 7)
+        // A timeout still cancels on the server from the loop path.
+        let error = try await withTaskExecutorPreference(executor) {
+            try await #require(throws: PostgresError.self) { try await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(200)) }
+        }
+        #expect(error.code == .timeout)
+        #expect(try await c.query("SELECT 2::int8")[0].decode(Int64.self, at: 0) == 2)
+        await c.close()
+        #expect(PostgresEventLoop.dispatch.taskExecutor == nil)
+    }
+}
+
 private func unusedPort() throws -> Int {
     let (fd, port) = try silentListener()
     close(fd)

@@ -36,6 +36,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// Whether a script is running outside pipeline mode.
     var scriptInFlight = false
     var wantsWrite = false
+    /// Whether a pump is scheduled for requests submitted on the loop.
+    var pumpScheduled = false
     var statements: StatementCache
     /// Prepared statements to deallocate, sent before the next request.
     var deallocations: [String] = []
@@ -77,6 +79,10 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
 
     /// Hands a request to the loop. Fails it at once when the connection is closed.
     func submit(_ request: Request) {
+        if loop.inLoop {
+            submitOnLoop(request)
+            return
+        }
         let outcome = inbox.withLock { inbox -> (schedule: Bool, closed: PostgresError?) in
             if let e = inbox.closedError { return (false, e) }
             inbox.requests.append(request)
@@ -91,6 +97,29 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         }
         if outcome.schedule {
             loop.execute { [self] in drainInbox() }
+        }
+    }
+
+    /// A submission from a task running on the loop itself: no inbox, no wake-up. The pump is deferred to
+    /// the end of the loop's current batch, so requests submitted together are flushed together.
+    private func submitOnLoop(_ request: Request) {
+        switch state {
+        case .closed(let e):
+            complete(request, error: e.with(query: request.sql))
+            return
+        case .connecting:  // unreachable: a connection is handed out only once connected
+            complete(request, error: PostgresError(code: .protocolViolation, message: "not connected yet", query: request.sql))
+            return
+        case .ready:
+            break
+        }
+        pending.append(request)
+        if !pumpScheduled {
+            pumpScheduled = true
+            loop.execute { [self] in
+                pumpScheduled = false
+                pump()
+            }
         }
     }
 
@@ -110,9 +139,13 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             return inbox.requests
         }
         guard case .ready = state else {
+            let error: PostgresError
             if case .closed(let e) = state {
-                for r in requests { complete(r, error: e.with(query: r.sql)) }
+                error = e
+            } else {  // unreachable: a connection is handed out only once connected
+                error = PostgresError(code: .protocolViolation, message: "not connected yet")
             }
+            for r in requests { complete(r, error: error.with(query: r.sql)) }
             return
         }
         for r in requests {

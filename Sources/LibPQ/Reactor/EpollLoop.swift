@@ -16,6 +16,8 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
     }
     private let inbox = Mutex(Inbox())
     private var handlers: [UInt64: (fd: Int32, handler: any IOHandler)] = [:]
+    /// Jobs submitted from the loop itself: run before the loop next sleeps, without the eventfd.
+    private var localJobs: [@Sendable () -> Void] = []
     private var nextID: UInt64 = 1
     private let threadID = Atomic<UInt>(0)
 
@@ -37,6 +39,10 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
     var inLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
 
     func execute(_ job: @escaping @Sendable () -> Void) {
+        if inLoop {
+            localJobs.append(job)
+            return
+        }
         let wake = inbox.withLock { inbox -> Bool in
             inbox.jobs.append(job)
             if inbox.wakePending { return false }
@@ -89,8 +95,9 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
         var jobs: [@Sendable () -> Void] = []
+        var local: [@Sendable () -> Void] = []
         while true {
-            let n = epoll_wait(epfd, events, Int32(capacity), -1)
+            let n = epoll_wait(epfd, events, Int32(capacity), localJobs.isEmpty ? -1 : 0)
             if n < 0 {
                 if errno == EINTR { continue }
                 fatalError("epoll_wait failed: errno \(errno)")
@@ -119,7 +126,26 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
                 for job in jobs { job() }
                 jobs.removeAll(keepingCapacity: true)
             }
+            // Jobs the loop gave itself (resumed tasks that prefer this executor, the pumps their queries
+            // schedule): a few rounds per turn, so a resumed task's next query is sent in this same turn,
+            // while I/O is still polled between bursts.
+            var rounds = 0
+            while !localJobs.isEmpty && rounds < 4 {
+                swap(&local, &localJobs)
+                for job in local { job() }
+                local.removeAll(keepingCapacity: true)
+                rounds += 1
+            }
         }
+    }
+}
+
+/// The epoll loop as a task executor: tasks that prefer it (`withTaskExecutorPreference`) run on the loop
+/// thread, so submitting a query and resuming after its result need no thread switch at all.
+extension EpollLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        execute { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }
     }
 }
 #endif
