@@ -13,12 +13,21 @@ let package = Package(
     dependencies: [
         .package(path: "../"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .executableTarget(
             name: "ReactorBench",
             dependencies: [
                 .product(name: "LibPQ", package: root),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "PeerBench",
+            dependencies: [
+                .product(name: "LibPQ", package: root),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,7 +15,7 @@ extension String: PostgresArrayElement {
     public func encode(into buffer: inout PostgresWriteBuffer) throws(PostgresCodingError) {
         let utf8 = self.utf8
         try PostgresCodingLimits.checkFieldSize(utf8.count, of: "a string")
-        guard !utf8.contains(0) else {
+        guard !containsNUL else {
             throw .invalidValue("a string with a NUL byte cannot be sent: PostgreSQL text cannot hold it")
         }
         buffer.writeBytes(utf8)

@@ -87,7 +87,7 @@ public final class PostgresConnection: Sendable {
     /// Runs several statements separated by semicolons with the simple query protocol (for DDL scripts).
     /// Nothing can be bound. Implicitly one transaction unless the script has its own `BEGIN`/`COMMIT`.
     public func execute(script: String, timeout: Duration?) async throws {
-        guard !script.utf8.contains(0) else {
+        guard !script.containsNUL else {
             throw PostgresError(code: .encoding, message: "the script contains a NUL byte", query: nil)
         }
         _ = try await run(Request(kind: .script(script)), timeout: timeout)
@@ -117,7 +117,7 @@ public final class PostgresConnection: Sendable {
                 message: "\(query.binds.count) parameters; PostgreSQL takes at most \(PostgresBindings.maximumCount)",
                 query: query.sql)
         }
-        guard !query.sql.utf8.contains(0) else {
+        guard !query.sql.containsNUL else {
             throw PostgresError(code: .encoding, message: "the SQL text contains a NUL byte", query: nil)
         }
     }

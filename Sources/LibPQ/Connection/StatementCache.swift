@@ -27,14 +27,14 @@ struct StatementCache {
     /// The prepared name for `key` if cached, marking it used.
     mutating func lookup(_ key: Key) -> String? {
         clock += 1
-        guard var e = entries[key] else {
+        // One hash of the key (the whole SQL text): find the slot, then update it in place.
+        guard let i = entries.index(forKey: key) else {
             misses += 1
             return nil
         }
         hits += 1
-        e.lastUse = clock
-        entries[key] = e
-        return e.name
+        entries.values[i].lastUse = clock
+        return entries.values[i].name
     }
 
     /// Adds `key` under a fresh name; returns the name and, when the cache was full, the evicted name

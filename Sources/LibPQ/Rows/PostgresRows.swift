@@ -15,8 +15,10 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
     public let columns: [String]
     /// Column types, in order.
     public let columnTypes: [PostgresDataType]
-    /// Maps a column name to the index of its first occurrence.
-    let columnIndex: [String: Int]
+    /// Maps a column name to the index of its first occurrence. Built on the first lookup by name: most
+    /// results are decoded by position and never need it, and building it costs a dictionary and a hash
+    /// of every column name per result.
+    private let columnIndexCache = Mutex<[String: Int]?>(nil)
     /// The command tag, for example `INSERT 0 1`.
     public let commandTag: String
 
@@ -30,28 +32,36 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
         guard let result else {
             columns = []
             columnTypes = []
-            columnIndex = [:]
             commandTag = ""
             return
         }
         let n = Int(PQnfields(result))
         var names: [String] = []
         var types: [PostgresDataType] = []
-        var index: [String: Int] = [:]
         names.reserveCapacity(n)
         types.reserveCapacity(n)
         for i in 0..<n {
             let name = PQfname(result, Int32(i)).map { String(cString: $0) } ?? "?column?"
             names.append(name)
             types.append(PostgresDataType(PQftype(result, Int32(i))))
-            if index[name] == nil { index[name] = i }
         }
         columns = names
         columnTypes = types
-        columnIndex = index
         commandTag = PQcmdStatus(result).map { String(cString: $0) } ?? ""
         rowCount = Int(PQntuples(result))
         counter?.value.add(1, ordering: .relaxed)
+    }
+
+    /// The index of the first column named `name`, or nil.
+    func columnIndex(of name: String) -> Int? {
+        columnIndexCache.withLock { cache in
+            if let index = cache { return index[name] }
+            var index: [String: Int] = [:]
+            index.reserveCapacity(columns.count)
+            for (i, column) in columns.enumerated() where index[column] == nil { index[column] = i }
+            cache = index
+            return index[name]
+        }
     }
 
     /// An empty result (no libpq result behind it).
@@ -133,7 +143,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// The index of the column named `name`, or nil.
-    public func columnIndex(named name: String) -> Int? { rows.columnIndex[columnPrefix + name] }
+    public func columnIndex(named name: String) -> Int? { rows.columnIndex(of: columnPrefix + name) }
 
     /// Decodes the column at `column` (0-based).
     @inlinable
@@ -144,7 +154,7 @@ public struct PostgresRow: Sendable {
     /// Decodes the column named `name`. Throws a decoding error naming the column when it does not exist.
     public func decode<T: PostgresDecodable>(_ type: T.Type, column name: String) throws -> T {
         let name = columnPrefix + name
-        guard let i = rows.columnIndex[name] else {
+        guard let i = rows.columnIndex(of: name) else {
             var e = PostgresError(code: .decoding, message: "no column named \(name) in the result", query: rows.query)
             e.column = name
             e.swiftType = String(describing: T.self)

@@ -1,0 +1,79 @@
+import Foundation
+import LibPQ
+
+/// This package's `PostgresPool`: a few connections, concurrent queries pipelined on them.
+struct LibPQClient: BenchClient {
+    let pool: PostgresPool
+    let configurationDescription: String
+
+    init(url: String, maximumConnections: Int, pipelineDepth: Int) throws {
+        var configuration = PostgresPool.Configuration()
+        configuration.maximumConnections = maximumConnections
+        configuration.maximumPipelineDepth = pipelineDepth
+        pool = PostgresPool(configuration: configuration, connection: try PostgresConfiguration(url))
+        configurationDescription =
+            "PostgresPool(maximumConnections=\(maximumConnections),maximumPipelineDepth=\(pipelineDepth),"
+            + "preparedStatementCache=on,binary,epoll)"
+        // The interpolated queries below must produce exactly the SQL the other clients send.
+        let id = "1"
+        let order: Int32 = 1
+        precondition(Self.lookupQuery(id).sql == Workload.lookupSQL)
+        precondition(Self.createQuery(order).sql == Workload.createSQL)
+        precondition(Self.setActiveOrderQuery(id, order).sql == Workload.setActiveOrderSQL)
+    }
+
+    static func lookupQuery(_ id: String) -> PostgresQuery {
+        """
+        SELECT s."id", s."token", s."expires", s."invalidated", s."type", s."authenticationStrategy", \
+        s."userId", s."activeOrderId", o."code", o."state", s."activeChannelId", c."code", c."token" \
+        FROM "session" s LEFT JOIN "order" o ON o."id" = s."activeOrderId" \
+        LEFT JOIN "channel" c ON c."id" = s."activeChannelId" \
+        WHERE s."token" = encode(sha256(\(id)::text::bytea), 'hex')
+        """
+    }
+
+    static func createQuery(_ channel: Int32) -> PostgresQuery {
+        """
+        INSERT INTO "session" ("token", "expires", "invalidated", "type", "activeChannelId") \
+        VALUES (encode(sha256(gen_random_uuid()::text::bytea), 'hex'), now() + interval '1 year', false, \
+        'AnonymousSession', \(channel)) RETURNING "id"
+        """
+    }
+
+    static func setActiveOrderQuery(_ id: String, _ order: Int32) -> PostgresQuery {
+        """
+        UPDATE "session" SET "activeOrderId" = \(order), "updatedAt" = now() \
+        WHERE "token" = encode(sha256(\(id)::text::bytea), 'hex')
+        """
+    }
+
+    func lookup(id: Int) async throws -> Int {
+        let rows = try await pool.query(Self.lookupQuery(String(id)))
+        guard let row = try rows.first(decoding: SessionRow.self) else { throw BenchError.missingRow(id) }
+        return Int(row.0) &+ row.1.utf8.count
+    }
+
+    func create(channel: Int32) async throws -> Int {
+        let rows = try await pool.query(Self.createQuery(channel))
+        let id: Int32 = try rows.first(decoding: Int32.self) ?? 0
+        return Int(id)
+    }
+
+    func setActiveOrder(id: Int, order: Int32) async throws -> Int {
+        try await pool.query(Self.setActiveOrderQuery(String(id), order)).affectedRows
+    }
+
+    func close() async { await pool.shutdown() }
+}
+
+enum BenchError: Error, CustomStringConvertible {
+    case missingRow(Int)
+    case invalidURL(String)
+
+    var description: String {
+        switch self {
+        case .missingRow(let id): "no session row for id \(id): is the benchmark data loaded?"
+        case .invalidURL(let url): "cannot read host/port/user/password/database from \(url)"
+        }
+    }
+}
