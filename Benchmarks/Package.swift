@@ -31,5 +31,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "StoreBench",
+            dependencies: [
+                .product(name: "LibPQ", package: root),
+                .product(name: "Sessions", package: root),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
     ]
 )

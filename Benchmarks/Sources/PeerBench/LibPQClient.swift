@@ -5,15 +5,19 @@ import LibPQ
 struct LibPQClient: BenchClient {
     let pool: PostgresPool
     let configurationDescription: String
+    let taskExecutor: (any TaskExecutor)?
 
-    init(url: String, maximumConnections: Int, pipelineDepth: Int) throws {
+    init(url: String, maximumConnections: Int, pipelineDepth: Int, loopExecutor: Bool) throws {
+        // With `loopExecutor`, the benchmark's tasks prefer the epoll loop as their executor (as a server
+        // would run its request handlers there): queries are sent and resumed with no thread switch.
+        taskExecutor = loopExecutor ? PostgresEventLoop.default.taskExecutor : nil
         var configuration = PostgresPool.Configuration()
         configuration.maximumConnections = maximumConnections
         configuration.maximumPipelineDepth = pipelineDepth
         pool = PostgresPool(configuration: configuration, connection: try PostgresConfiguration(url))
         configurationDescription =
             "PostgresPool(maximumConnections=\(maximumConnections),maximumPipelineDepth=\(pipelineDepth),"
-            + "preparedStatementCache=on,binary,epoll)"
+            + "preparedStatementCache=on,binary,epoll\(loopExecutor ? ",tasksOnLoopExecutor" : ""))"
         // The interpolated queries below must produce exactly the SQL the other clients send.
         let id = "1"
         let order: Int32 = 1

@@ -28,6 +28,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Channels loaded.") var channels: Int = 3
     @Option(help: "PostgresPool maximumConnections.") var poolConnections: Int = 4
     @Option(help: "PostgresPool maximumPipelineDepth.") var pipelineDepth: Int = 16
+    @Option(help: "Run this package's client tasks on the epoll loop (its TaskExecutor): true or false.")
+    var loopExecutor: Bool = true
     @Option(help: "postgres-nio maximum connections (default: min(concurrency, 16)).") var nioConnections: Int?
     @Option(name: .customLong("database-url"), help: "Database URL (default: DATABASE_URL).")
     var databaseURL: String?
@@ -42,7 +44,8 @@ struct Run: AsyncParsableCommand {
         let c: any BenchClient =
             switch client {
             case .libpq:
-                try LibPQClient(url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth)
+                try LibPQClient(
+                    url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, loopExecutor: loopExecutor)
             case .postgresnio:
                 try NIOClient(url: url, maximumConnections: nioConnections ?? min(concurrency, 16))
             }
