@@ -12,41 +12,9 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Walk a session through its life: anonymous, order, login, lookup, renewal, logout, cleanup.")
 
     func run() async throws {
-        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
-            let config = try PostgresConfiguration(url)
-            say("database", "DATABASE_URL (\(config))")
-            try await runDemo(configuration: config)
-        } else {
-            say("database", "starting an embedded throwaway PostgreSQL...")
-            let server = try EmbeddedPostgres.prepare()
-            let signalSources = server.stopOnSignals()
-            defer {
-                signalSources.forEach { $0.cancel() }
-                server.stop()
-            }
-            try server.boot()
-            say("database", "embedded PostgreSQL at \(server.directory.path) (removed at the end)")
-            try await runDemo(configuration: try server.configuration)
+        try await withScratchSchema(prefix: "sessionctl_demo_") { configuration, schema in
+            try await DemoScript(configuration: configuration, schema: schema).run()
         }
-    }
-
-    private func runDemo(configuration config: PostgresConfiguration) async throws {
-        let schema = "sessionctl_demo_" + String(SessionToken.generate().prefix(8))
-        var scoped = config
-        scoped["options"] = (config["options"].map { $0 + " " } ?? "") + "-c search_path=\(schema)"
-        let admin = try await PostgresConnection.connect(configuration: config)
-        try await admin.execute(script: "SET client_min_messages TO warning")  // no NOTICEs from DROP ... CASCADE
-        try await admin.query("CREATE SCHEMA \(identifier: schema)")
-        do {
-            try await DemoScript(configuration: scoped, schema: schema).run()
-        } catch {
-            _ = try? await admin.query("DROP SCHEMA \(identifier: schema) CASCADE")
-            await admin.close()
-            throw error
-        }
-        try await admin.query("DROP SCHEMA \(identifier: schema) CASCADE")
-        await admin.close()
-        say("done", "schema \(schema) dropped")
     }
 }
 

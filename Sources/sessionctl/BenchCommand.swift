@@ -1,0 +1,113 @@
+import ArgumentParser
+import Entities
+import Foundation
+import LibPQ
+import Sessions
+import Synchronization
+
+/// `sessionctl bench`: the session store's own speed on this machine (no peers; the comparison with
+/// postgres-nio and pgbench is `scripts/bench`). Build in release for meaningful figures:
+/// `swift run -c release sessionctl bench`.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure SessionStore lookups (cache miss and hit) and creates on a scratch schema.")
+
+    @Option(help: "Seconds per workload.") var seconds: Double = 3
+    @Option(help: "Concurrent tasks.") var concurrency: Int = 16
+    @Option(help: "Sessions loaded before measuring.") var sessions: Int = 20_000
+    @Option(help: "Pool connections.") var connections: Int = 4
+
+    func validate() throws {
+        guard seconds > 0, concurrency > 0, sessions > 0, connections > 0 else {
+            throw ValidationError("seconds, concurrency, sessions and connections must be positive")
+        }
+    }
+
+    func run() async throws {
+        try await withScratchSchema(prefix: "sessionctl_bench_") { configuration, _ in
+            var poolConfiguration = PostgresPool.Configuration()
+            poolConfiguration.maximumConnections = connections
+            let pool = PostgresPool(configuration: poolConfiguration, connection: configuration)
+            do {
+                try await measure(on: pool)
+            } catch {
+                await pool.shutdown()
+                throw error
+            }
+            await pool.shutdown()
+        }
+    }
+
+    private func measure(on pool: PostgresPool) async throws {
+        try await pool.execute(script: try VendureSchema.sql())
+        try await pool.query(
+            """
+            INSERT INTO "session" ("token", "expires", "invalidated", "type")
+            SELECT encode(sha256(('bench-' || i)::bytea), 'hex'), now() + interval '300 days', false, 'AnonymousSession'
+            FROM generate_series(1, \(Int64(sessions))) i
+            """)
+        try await pool.execute(script: "ANALYZE")
+        let tokens = try await pool.query("SELECT token FROM session").decodeColumn(String.self)
+        var storeConfiguration = SessionStore.Configuration()
+        storeConfiguration.invalidationChannel = ""
+        let uncached = SessionStore(database: pool, cache: NoSessionCache(), configuration: storeConfiguration)
+        let cached = SessionStore(
+            database: pool, cache: InMemorySessionCache(capacity: tokens.count), configuration: storeConfiguration)
+        for token in tokens { _ = try await cached.session(forToken: token) }
+        say("bench", "\(tokens.count) sessions, \(concurrency) tasks on the loop executor, \(connections) connections, \(seconds) s each")
+        let workloads: [(String, @Sendable (inout SystemRandomNumberGenerator) async throws -> Void)] = [
+            ("lookup-miss", { rng in _ = try await uncached.session(forToken: tokens.randomElement(using: &rng)!) }),
+            ("lookup-hit", { rng in _ = try await cached.session(forToken: tokens.randomElement(using: &rng)!) }),
+            ("create", { _ in _ = try await uncached.createAnonymousSession() }),
+        ]
+        for (name, op) in workloads {
+            let r = try await drive(op)
+            say("bench", String(format: "%-12@ %9.0f ops/s  p50 %7.1f µs  p99 %7.1f µs  %6.2f µs CPU/op", name, r.opsPerSecond, r.p50, r.p99, r.cpu))
+        }
+    }
+
+    private struct Figures {
+        var opsPerSecond: Double
+        var p50: Double
+        var p99: Double
+        var cpu: Double
+    }
+
+    private func drive(_ op: @escaping @Sendable (inout SystemRandomNumberGenerator) async throws -> Void) async throws -> Figures {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        let cpu0 = cpuSeconds()
+        let start = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<concurrency {
+                group.addTask(executorPreference: PostgresEventLoop.default.taskExecutor) {
+                    var rng = SystemRandomNumberGenerator()
+                    var out: [Double] = []
+                    while ContinuousClock.now < deadline {
+                        let t0 = ContinuousClock.now
+                        try await op(&rng)
+                        let d = t0.duration(to: .now).components
+                        out.append(Double(d.seconds) * 1e6 + Double(d.attoseconds) / 1e12)
+                    }
+                    return out
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }.sorted()
+        }
+        let elapsed = start.duration(to: .now).components
+        let secs = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        let n = max(latencies.count, 1)
+        return Figures(
+            opsPerSecond: Double(latencies.count) / secs,
+            p50: latencies.isEmpty ? 0 : latencies[n / 2],
+            p99: latencies.isEmpty ? 0 : latencies[min(n - 1, n * 99 / 100)],
+            cpu: (cpuSeconds() - cpu0) * 1e6 / Double(n))
+    }
+
+    private func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+            + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}
