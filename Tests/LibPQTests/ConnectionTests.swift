@@ -186,6 +186,33 @@ struct ConnectionTests {
         await watcher.close()
     }
 
+    @Test func copyIsRefusedWithoutHangingTheLoop() async throws {
+        try await TestDatabase.withSchema { c, _ in
+            try await c.execute(script: "CREATE TABLE t (a int)")
+            let copyIn = try await #require(throws: PostgresError.self) { try await c.query("COPY t FROM STDIN") }
+            #expect(copyIn.description.contains("COPY is not supported"))
+            // COPY FROM STDIN is ended with an error; the connection goes on.
+            #expect(try await c.query("SELECT 3::int8")[0].decode(Int64.self, at: 0) == 3)
+        }
+        let other = try await TestDatabase.connect()
+        let copyOut = try await #require(throws: PostgresError.self) { try await other.query("COPY (SELECT 1) TO STDOUT") }
+        #expect(copyOut.description.contains("COPY is not supported"))
+        await other.close()
+    }
+
+    @Test func connectsWhenLibpqSwitchesSocketsWhileConnecting() async throws {
+        // "localhost" may resolve to ::1 first; when the server listens on 127.0.0.1 only, libpq closes the
+        // refused socket and opens another, often with the same descriptor number.
+        let start = ContinuousClock.now
+        let c = try await TestDatabase.connect { config in
+            if config["host"] == "127.0.0.1" { config["host"] = "localhost" }
+            config.connectTimeout = .seconds(20)
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(try await c.query("SELECT 1::int8")[0].decode(Int64.self, at: 0) == 1)
+        await c.close()
+    }
+
     @Test func queryAfterCloseFailsWithClosed() async throws {
         let c = try await TestDatabase.connect()
         await c.close()

@@ -87,7 +87,11 @@ extension ConnectionCore {
     private func watchSocket(writable: Bool) {
         guard let conn else { return }
         let fd = PQsocket(conn)
-        if fd != registeredFD || registration == nil {
+        // While connecting, libpq may close its socket and open another that gets the same number (the
+        // kernel drops the closed one from epoll), so always register afresh then.
+        let connecting: Bool
+        if case .connecting = state { connecting = true } else { connecting = false }
+        if fd != registeredFD || registration == nil || connecting {
             if let registration { loop.deregister(registration) }
             registeredFD = fd
             registration = fd >= 0 ? loop.register(fd: fd, readable: !writable, writable: writable, handler: self) : nil
@@ -117,7 +121,7 @@ extension ConnectionCore {
             shutdown(PostgresError(code: .connection, message: "could not enter nonblocking pipeline mode: \(lastErrorMessage())"))
             return
         }
-        cancelHandle = PQgetCancel(conn)
+        cancelHandle = CancelHandle(conn)
         watchSocket(writable: false)
         state = .ready
         isOpen.store(true, ordering: .releasing)

@@ -17,7 +17,7 @@ extension ConnectionCore {
             }
             guard inflight.count < configuration.maximumPipelineDepth else { break }
             pending.removeFirst()
-            if next.cancelRequested.load(ordering: .acquiring) {
+            if next.cancelRequested {
                 complete(next, error: PostgresError(code: next.cancelReason, message: "cancelled before it was sent", query: next.sql))
                 continue
             }
@@ -27,6 +27,10 @@ extension ConnectionCore {
                 sent = true
             } else {
                 // libpq refused the command (out of memory, or the connection broke).
+                if case .closed = state {
+                    complete(next, error: PostgresError(code: .connection, message: "the connection was shut down", query: next.sql))
+                    return
+                }
                 let message = lastErrorMessage()
                 if PQstatus(conn) == CONNECTION_BAD {
                     pending.prepend(next)
@@ -40,11 +44,14 @@ extension ConnectionCore {
         if sent { flush() }
     }
 
-    /// Queues one query and its sync point into libpq's output buffer.
+    /// Queues one query and its sync point into libpq's output buffer. Returns false when libpq refused
+    /// the first command (nothing queued); a failure after that would leave libpq holding commands with no
+    /// sync point, so the connection is shut down instead.
     private func send(_ request: Request, conn: OpaquePointer) -> Bool {
         guard case .query(let query) = request.kind else { return false }
         let binds = query.binds
         let n = Int32(binds.count)
+        var queuedSomething = false
         let ok: Bool = binds.withUnsafeLibPQArrays { values, lengths, formats, types in
             if statements.isEnabled {
                 let key = StatementCache.Key(sql: query.sql, types: binds.types)
@@ -53,16 +60,25 @@ extension ConnectionCore {
                     request.statementName = name
                     return PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1) == 1
                 }
-                let (name, evicted) = statements.insert(key)
-                if let evicted { deallocations.append(evicted) }
+                let name = statements.nextName()
+                guard PQsendPrepare(conn, name, query.sql, n, types) == 1 else { return false }
+                queuedSomething = true
+                guard PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1) == 1 else { return false }
+                if let evicted = statements.insert(key, name: name) { deallocations.append(evicted) }
                 request.statementName = name
                 request.sentPrepare = true
-                return PQsendPrepare(conn, name, query.sql, n, types) == 1
-                    && PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1) == 1
+                return true
             }
             return PQsendQueryParams(conn, query.sql, n, types, values, lengths, formats, 1) == 1
         }
-        return ok && PQpipelineSync(conn) == 1
+        if ok { queuedSomething = true }
+        guard ok, PQpipelineSync(conn) == 1 else {
+            if queuedSomething {
+                shutdown(PostgresError(code: .connection, message: "libpq refused part of a pipelined query: \(lastErrorMessage())"))
+            }
+            return false
+        }
+        return true
     }
 
     /// Sends `DEALLOCATE` for statements evicted from the cache, as internal requests.
@@ -117,7 +133,8 @@ extension ConnectionCore {
             guard let result = PQgetResult(conn) else {
                 if head.isScript {
                     finishScript(head, conn: conn)
-                    continue
+                    if case .ready = state { continue }
+                    return
                 }
                 // The end of one statement's results inside a pipeline.
                 nullsInARow += 1
@@ -125,11 +142,25 @@ extension ConnectionCore {
                 continue
             }
             nullsInARow = 0
+            let status = PQresultStatus(result)
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
+                // COPY is not supported: end a COPY FROM STDIN with an error (the server aborts it and the
+                // results go on); a COPY TO STDOUT would stream data, so the connection is closed.
+                PQclear(result)
+                if head.error == nil {
+                    head.error = PostgresError(code: .protocolViolation, message: "COPY is not supported by this client", query: head.sql)
+                }
+                if status == PGRES_COPY_IN, PQputCopyEnd(conn, "COPY is not supported by this client") == 1 {
+                    flush()
+                    continue
+                }
+                shutdown(PostgresError(code: .protocolViolation, message: "COPY is not supported by this client"))
+                return
+            }
             if head.isScript {
                 absorb(result, into: head)
                 continue
             }
-            let status = PQresultStatus(result)
             if status == PGRES_PIPELINE_SYNC {
                 PQclear(result)
                 inflight.removeFirst()
@@ -161,8 +192,10 @@ extension ConnectionCore {
         case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
             if request.error == nil {
                 request.error = PostgresError.server(result, query: request.sql, secrets: configuration.secrets)
-                if request.sentPrepare && request.resultCount == 0, let key = request.cacheKey {
-                    statements.remove(key)  // the statement was never created
+                if request.sentPrepare && request.resultCount == 0, let key = request.cacheKey,
+                    let name = request.statementName
+                {
+                    statements.remove(key, ifNamed: name)  // the statement was never created
                 }
             }
             PQclear(result)
@@ -179,14 +212,14 @@ extension ConnectionCore {
             return
         }
         if var error = request.error {
-            if let key = request.cacheKey, request.statementName != nil,
-                error.sqlState == "0A000" || error.sqlState == "26000"
-            {
+            let stalePlan = error.sqlState == "0A000"
+                && error.serverInfo?.message.contains("cached plan must not change result type") == true
+            if let key = request.cacheKey, let name = request.statementName, stalePlan || error.sqlState == "26000" {
                 // "cached plan must not change result type" / "prepared statement does not exist":
                 // forget the statement and run the request again, once, if no transaction was open
                 // (the failed statement was rolled back by its own implicit transaction).
-                statements.remove(key)
-                if error.sqlState == "0A000", let name = request.statementName { deallocations.append(name) }
+                statements.remove(key, ifNamed: name)
+                if stalePlan { deallocations.append(name) }
                 if !request.retried, PQtransactionStatus(conn) == PQTRANS_IDLE {
                     request.resetForRetry()
                     pending.prepend(request)
@@ -194,11 +227,13 @@ extension ConnectionCore {
                 }
             }
             if error.sqlState == "57014" {
-                if request.cancelRequested.load(ordering: .acquiring) {
+                if request.cancelRequested {
+                    if request.serverCancelSent { unsettledCancels = max(0, unsettledCancels - 1) }
                     error = PostgresError(code: request.cancelReason, message: "cancelled on the server", query: request.sql)
-                } else if !request.retried, error.serverInfo?.message.contains("user request") == true,
+                } else if !request.retried, unsettledCancels > 0, error.serverInfo?.message.contains("user request") == true,
                     PQtransactionStatus(conn) == PQTRANS_IDLE
                 {
+                    unsettledCancels -= 1
                     // A cancel meant for the statement before it arrived late and hit this one, which
                     // was rolled back: run it again.
                     request.resetForRetry()
@@ -264,7 +299,7 @@ extension ConnectionCore {
 
     /// After the head of the pipeline completed: cancel the new head on the server if its caller asked.
     func cancelHeadIfRequested() {
-        guard let head = inflight.first, head.cancelRequested.load(ordering: .acquiring), !head.serverCancelSent,
+        guard let head = inflight.first, head.cancelRequested, !head.serverCancelSent,
             head.continuation != nil
         else { return }
         head.serverCancelSent = true
@@ -273,8 +308,8 @@ extension ConnectionCore {
 
     /// Sends a cancel request on a Dispatch thread: `PQcancel` blocks until the server answers.
     func sendServerCancel() {
-        guard let cancelHandle else { return }
-        let handle = ConnHandoff(pointer: cancelHandle)
+        guard let handle = cancelHandle else { return }
+        unsettledCancels += 1
         logger.debug("sending cancel request")
         DispatchQueue.global().async {
             var buffer = [CChar](repeating: 0, count: 256)

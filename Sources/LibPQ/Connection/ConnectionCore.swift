@@ -41,7 +41,9 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     var statements: StatementCache
     /// Prepared statements to deallocate, sent before the next request.
     var deallocations: [String] = []
-    var cancelHandle: OpaquePointer?
+    var cancelHandle: CancelHandle?
+    /// Server cancels sent whose effect has not been seen yet (a late one may hit the next statement).
+    var unsettledCancels = 0
     var notificationHandler: (@Sendable (PostgresNotification) -> Void)?
     /// Called on the loop when the connection closes (after requests were failed).
     var onClose: (@Sendable (PostgresError) -> Void)?
@@ -71,7 +73,6 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     }
 
     deinit {
-        if let cancelHandle { PQfreeCancel(cancelHandle) }
         if let conn { PQfinish(conn) }
     }
 
@@ -125,8 +126,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
 
     /// Asks the loop to cancel `request`: dropped if not yet sent, else cancelled on the server.
     func cancel(_ request: Request, reason: PostgresError.Code) {
-        request.cancelReason = reason
-        request.cancelRequested.store(true, ordering: .releasing)
+        guard request.requestCancel(reason) else { return }
         loop.execute { [self] in cancelOnLoop(request) }
     }
 
@@ -149,7 +149,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             return
         }
         for r in requests {
-            if r.cancelRequested.load(ordering: .acquiring) {
+            if r.cancelRequested {
                 complete(r, error: PostgresError(code: r.cancelReason, message: "cancelled before it was sent", query: r.sql))
             } else {
                 pending.append(r)
@@ -213,10 +213,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             PQfinish(conn)
             self.conn = nil
         }
-        if let cancelHandle {
-            PQfreeCancel(cancelHandle)
-            self.cancelHandle = nil
-        }
+        cancelHandle = nil  // freed when a cancel still being sent on another thread is done with it
         logger.debug("connection closed", metadata: ["reason": "\(error.code)"])
         onClose?(error)
     }
@@ -245,4 +242,19 @@ extension PostgresError {
         if e.query == nil { e.query = query }
         return e
     }
+}
+
+/// libpq's cancel object. `PQcancel` runs on a Dispatch thread and may still use it after the connection
+/// closed, so it is freed when the last user lets go.
+// @unchecked Sendable: the pointer is immutable; libpq documents PQcancel as safe to call from any thread,
+// and PQfreeCancel runs once, in deinit, after every user released it.
+final class CancelHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init?(_ conn: OpaquePointer) {
+        guard let p = PQgetCancel(conn) else { return nil }
+        pointer = p
+    }
+
+    deinit { PQfreeCancel(pointer) }
 }

@@ -15,10 +15,22 @@ final class Request: @unchecked Sendable {
 
     let kind: Kind
     var continuation: UnsafeContinuation<PostgresRows, any Error>?
-    /// Set from any thread when the caller's task is cancelled or its timeout passes.
-    let cancelRequested = Atomic<Bool>(false)
+    /// Set from any thread when the caller's task is cancelled (1) or its timeout passes (2); the first
+    /// reason wins.
+    private let cancelState = Atomic<UInt8>(0)
+
+    /// Records a cancel request; returns false when one was already recorded.
+    @discardableResult
+    func requestCancel(_ reason: PostgresError.Code) -> Bool {
+        cancelState.compareExchange(expected: 0, desired: reason == .timeout ? 2 : 1, ordering: .acquiringAndReleasing)
+            .exchanged
+    }
+
+    /// Whether the caller asked to cancel.
+    var cancelRequested: Bool { cancelState.load(ordering: .acquiring) != 0 }
+
     /// Why the request was cancelled (`cancelled` or `timeout`).
-    var cancelReason: PostgresError.Code = .cancelled
+    var cancelReason: PostgresError.Code { cancelState.load(ordering: .acquiring) == 2 ? .timeout : .cancelled }
 
     // Loop-only state while in flight.
     /// The statement cache entry this request executes (nil for unnamed statements).

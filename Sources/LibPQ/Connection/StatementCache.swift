@@ -37,24 +37,33 @@ struct StatementCache {
         return entries.values[i].name
     }
 
-    /// Adds `key` under a fresh name; returns the name and, when the cache was full, the evicted name
-    /// (the caller deallocates it on the server).
-    mutating func insert(_ key: Key) -> (name: String, evicted: String?) {
+    /// A fresh statement name.
+    mutating func nextName() -> String {
+        counter += 1
+        return "ps_\(counter)"
+    }
+
+    /// Adds `key` under `name` (from ``nextName()``); returns the evicted name when the cache was full (the
+    /// caller deallocates it on the server).
+    mutating func insert(_ key: Key, name: String) -> String? {
         var evicted: String?
         if entries.count >= capacity, let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             entries[victim.key] = nil
             evicted = victim.value.name
         }
-        counter += 1
-        let name = "ps_\(counter)"
         clock += 1
         entries[key] = Entry(name: name, lastUse: clock)
-        return (name, evicted)
+        return evicted
     }
 
     /// Forgets a statement (it failed to prepare, or the server no longer has it).
     mutating func remove(_ key: Key) {
         entries[key] = nil
+    }
+
+    /// Forgets `key` only if it still maps to `name` (a newer statement for the same key stays).
+    mutating func remove(_ key: Key, ifNamed name: String) {
+        if entries[key]?.name == name { entries[key] = nil }
     }
 
     /// Forgets everything (after a reconnect the server has none of them).

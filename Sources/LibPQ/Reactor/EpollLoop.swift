@@ -73,7 +73,9 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         var ev = epoll_event()
         ev.events = Self.mask(readable: readable, writable: writable)
         ev.data.u64 = registration.id
-        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, entry.fd, &ev)
+        if epoll_ctl(epfd, EPOLL_CTL_MOD, entry.fd, &ev) != 0 && errno == ENOENT {
+            _ = epoll_ctl(epfd, EPOLL_CTL_ADD, entry.fd, &ev)  // the kernel dropped a closed descriptor
+        }
     }
 
     func deregister(_ registration: IORegistration) {
