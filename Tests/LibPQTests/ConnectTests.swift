@@ -32,9 +32,9 @@ import Glibc
         #expect(uri["sslmode"] == "disable")
         #expect(uri.connectTimeout == .seconds(7))
         #expect(!uri.description.contains("s3cret"))
-        let kv = try PostgresConfiguration("host=/tmp port=5433 dbname=x password='a b'")
+        let kv = try PostgresConfiguration("host=/tmp port=5433 dbname=x password='a b' sslpassword=keypass")
         #expect(kv["port"] == "5433" && kv["password"] == "a b")
-        #expect(!kv.description.contains("a b"))
+        #expect(!kv.description.contains("a b") && !kv.description.contains("keypass"))
     }
 
     @Test func connectionRefusedFailsFastWithConnectionError() async throws {

@@ -99,7 +99,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// The parameters, password redacted.
     public var description: String {
-        let shown = parameters.map { "\($0.keyword)=\($0.keyword == "password" ? "***" : $0.value)" }
+        let shown = parameters.map { "\($0.keyword)=\(Self.secretKeywords.contains($0.keyword) ? "***" : $0.value)" }
         return "PostgresConfiguration(\(shown.joined(separator: " ")))"
     }
 
@@ -115,9 +115,12 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return out
     }
 
+    /// Parameters whose values are secrets.
+    static let secretKeywords: Set<String> = ["password", "sslpassword"]
+
     /// The secret values that must never appear in messages.
     var secrets: [String] {
-        parameters.filter { $0.keyword == "password" }.map(\.value).filter { !$0.isEmpty }
+        parameters.filter { Self.secretKeywords.contains($0.keyword) }.map(\.value).filter { !$0.isEmpty }
     }
 }
 
