@@ -16,11 +16,13 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
+        .target(name: "BenchSupport"),
         .executableTarget(
             name: "ReactorBench",
             dependencies: [
                 .product(name: "LibPQ", package: root),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchSupport",
             ]
         ),
         .executableTarget(
@@ -29,6 +31,7 @@ let package = Package(
                 .product(name: "LibPQ", package: root),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchSupport",
             ]
         ),
         .executableTarget(
@@ -37,6 +40,7 @@ let package = Package(
                 .product(name: "LibPQ", package: root),
                 .product(name: "Sessions", package: root),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchSupport",
             ]
         ),
     ]

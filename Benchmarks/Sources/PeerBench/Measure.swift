@@ -1,3 +1,4 @@
+import BenchSupport
 import Foundation
 
 /// What one cell (client × workload × concurrency) measured.
@@ -64,17 +65,6 @@ private func drive(
         var out: [[Int64]] = []
         for try await l in group { out.append(l) }
         return out
-    }
-}
-
-/// CPU time and peak resident set of this process (`getrusage`).
-enum ProcessUsage {
-    static func now() -> (cpuSeconds: Double, maxRSSKilobytes: Int) {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        let cpu = Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec)
-            + Double(u.ru_stime.tv_usec) / 1e6
-        return (cpu, Int(u.ru_maxrss))
     }
 }
 

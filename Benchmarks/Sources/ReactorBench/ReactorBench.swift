@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import LibPQ
 
@@ -47,7 +48,7 @@ struct ReactorBench: AsyncParsableCommand {
     private func measure(
         _ c: PostgresConnection, concurrency: Int, duration: Double, executor: (any TaskExecutor)?
     ) async throws -> (ops: Double, cpuMicros: Double) {
-        let cpu0 = ProcessCPU.now()
+        let cpu0 = ProcessUsage.cpuSeconds
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(Int(duration * 1000))
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -65,16 +66,6 @@ struct ReactorBench: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - start
         let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return (Double(total) / secs, (ProcessCPU.now() - cpu0) * 1e6 / Double(max(total, 1)))
-    }
-}
-
-/// User + system CPU seconds of this process.
-enum ProcessCPU {
-    static func now() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-            + Double(usage.ru_stime.tv_usec) / 1e6
+        return (Double(total) / secs, (ProcessUsage.cpuSeconds - cpu0) * 1e6 / Double(max(total, 1)))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import LibPQ
 import Sessions
@@ -111,7 +112,7 @@ struct StoreBench: AsyncParsableCommand {
         until done: @escaping @Sendable () -> Bool,
         _ op: @escaping @Sendable (inout SystemRandomNumberGenerator) async throws -> Void
     ) async throws -> Cell {
-        let cpu0 = processCPUSeconds()
+        let cpu0 = ProcessUsage.cpuSeconds
         let start = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<concurrency {
@@ -135,7 +136,7 @@ struct StoreBench: AsyncParsableCommand {
         return Cell(
             operations: latencies.count, seconds: secs,
             p50: latencies.isEmpty ? 0 : latencies[n / 2], p99: latencies.isEmpty ? 0 : latencies[min(n - 1, n * 99 / 100)],
-            cpuMicros: (processCPUSeconds() - cpu0) * 1e6 / Double(n))
+            cpuMicros: (ProcessUsage.cpuSeconds - cpu0) * 1e6 / Double(n))
     }
 }
 
@@ -144,11 +145,4 @@ final class Flag: Sendable {
     private let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .acquiring) }
     func set() { value.store(true, ordering: .releasing) }
-}
-
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-        + Double(usage.ru_stime.tv_usec) / 1e6
 }
