@@ -6,18 +6,23 @@ struct LibPQClient: BenchClient {
     let pool: PostgresPool
     let configurationDescription: String
     let taskExecutor: (any TaskExecutor)?
+    let readOnlyLookups: Bool
 
-    init(url: String, maximumConnections: Int, pipelineDepth: Int, loopExecutor: Bool) throws {
+    init(url: String, maximumConnections: Int, pipelineDepth: Int, loopExecutor: Bool, readOnlyLookups: Bool) throws {
         // With `loopExecutor`, the benchmark's tasks prefer the epoll loop as their executor (as a server
         // would run its request handlers there): queries are sent and resumed with no thread switch.
         taskExecutor = loopExecutor ? PostgresEventLoop.default.taskExecutor : nil
+        // With `readOnlyLookups`, lookups are marked read-only (`PostgresQuery.readOnly()`): those sent to
+        // one connection together share one sync point, so the server answers them with one write.
+        self.readOnlyLookups = readOnlyLookups
         var configuration = PostgresPool.Configuration()
         configuration.maximumConnections = maximumConnections
         configuration.maximumPipelineDepth = pipelineDepth
         pool = PostgresPool(configuration: configuration, connection: try PostgresConfiguration(url))
         configurationDescription =
             "PostgresPool(maximumConnections=\(maximumConnections),maximumPipelineDepth=\(pipelineDepth),"
-            + "preparedStatementCache=on,binary,epoll\(loopExecutor ? ",tasksOnLoopExecutor" : ""))"
+            + "preparedStatementCache=on,binary,epoll\(loopExecutor ? ",tasksOnLoopExecutor" : "")"
+            + "\(readOnlyLookups ? ",readOnlyLookups" : ""))"
         // The interpolated queries below must produce exactly the SQL the other clients send.
         let id = "1"
         let order: Int32 = 1
@@ -52,7 +57,7 @@ struct LibPQClient: BenchClient {
     }
 
     func lookup(id: Int) async throws -> Int {
-        let rows = try await pool.query(Self.lookupQuery(String(id)))
+        let rows = try await pool.query(Self.lookupQuery(String(id)).readOnly(readOnlyLookups))
         guard let row = try rows.first(decoding: SessionRow.self) else { throw BenchError.missingRow(id) }
         return Int(row.0) &+ row.1.utf8.count
     }

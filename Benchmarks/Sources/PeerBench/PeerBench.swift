@@ -30,6 +30,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "PostgresPool maximumPipelineDepth.") var pipelineDepth: Int = 16
     @Option(help: "Run this package's client tasks on the epoll loop (its TaskExecutor): true or false.")
     var loopExecutor: Bool = true
+    @Option(help: "Mark lookups read-only, so lookups sent together share a sync point: true or false.")
+    var readOnlyLookups: Bool = true
     @Option(help: "postgres-nio maximum connections (default: min(concurrency, 16)).") var nioConnections: Int?
     @Option(name: .customLong("database-url"), help: "Database URL (default: DATABASE_URL).")
     var databaseURL: String?
@@ -45,7 +47,8 @@ struct Run: AsyncParsableCommand {
             switch client {
             case .libpq:
                 try LibPQClient(
-                    url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, loopExecutor: loopExecutor)
+                    url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, loopExecutor: loopExecutor,
+                    readOnlyLookups: readOnlyLookups)
             case .postgresnio:
                 try NIOClient(url: url, maximumConnections: nioConnections ?? min(concurrency, 16))
             }

@@ -3,9 +3,28 @@ import Dispatch
 
 extension ConnectionCore {
     /// Sends pending requests while the pipeline has room, then flushes once. Loop only.
+    ///
+    /// Each request gets its own sync point, so one failure never aborts another request, except for
+    /// read-only queries sent together (``PostgresQuery/isReadOnly``, outside a transaction block): they
+    /// form a group behind a `set_config('transaction_read_only', 'on', true)` guard and share the sync
+    /// point of the group's last member. The server runs such a group as one implicit transaction and
+    /// answers it with one write; a member that fails fails alone, and the members after it (skipped by
+    /// the server, `PGRES_PIPELINE_ABORTED`) are sent again.
     func pump() {
         guard case .ready = state, let conn else { return }
         var sent = false
+        /// The last member of the read-only group being built, still without its sync point.
+        var groupTail: Request?
+        func closeGroup() -> Bool {
+            guard let tail = groupTail else { return true }
+            groupTail = nil
+            tail.syncAfter = true
+            guard PQpipelineSync(conn) == 1 else {
+                shutdown(PostgresError(code: .connection, message: "libpq refused a pipeline sync: \(lastErrorMessage())"))
+                return false
+            }
+            return true
+        }
         while let next = pending.first, !scriptInFlight {
             if next.isScript {
                 // A script runs alone, outside pipeline mode.
@@ -21,9 +40,28 @@ extension ConnectionCore {
                 complete(next, error: PostgresError(code: next.cancelReason, message: "cancelled before it was sent", query: next.sql))
                 continue
             }
-            if !deallocations.isEmpty { sendDeallocations(conn) }
-            if send(next, conn: conn) {
+            if !deallocations.isEmpty {
+                guard closeGroup() else { return }
+                sendDeallocations(conn)
+            }
+            var inGroup = false
+            if next.isReadOnlyQuery {
+                if groupTail != nil {
+                    inGroup = true
+                } else if let following = pending.first, following.isReadOnlyQuery, canStartGroup(conn) {
+                    // Two or more read-only queries in a row: start a group behind its guard.
+                    let guardRequest = Request(kind: .query(Self.readOnlyGuard))
+                    guardRequest.isGroupGuard = true
+                    guard send(guardRequest, conn: conn, sync: false) else { return }
+                    inflight.append(guardRequest)
+                    inGroup = true
+                }
+            } else if groupTail != nil {
+                guard closeGroup() else { return }
+            }
+            if send(next, conn: conn, sync: !inGroup) {
                 inflight.append(next)
+                if inGroup { groupTail = next }
                 sent = true
             } else {
                 // libpq refused the command (out of memory, or the connection broke).
@@ -40,14 +78,28 @@ extension ConnectionCore {
                 complete(next, error: PostgresError(code: .protocolViolation, message: message, query: next.sql))
             }
         }
+        guard closeGroup() else { return }
         inflightCount.store(inflight.count, ordering: .relaxed)
         if sent { flush() }
     }
 
-    /// Queues one query and its sync point into libpq's output buffer. Returns false when libpq refused
-    /// the first command (nothing queued); a failure after that would leave libpq holding commands with no
-    /// sync point, so the connection is shut down instead.
-    private func send(_ request: Request, conn: OpaquePointer) -> Bool {
+    /// The statement each read-only group starts with: the server then refuses a member that writes
+    /// (SQLSTATE 25006), so no write is ever tied to another caller's statement.
+    static let readOnlyGuard = PostgresQuery(unsafeSQL: "SELECT set_config('transaction_read_only', 'on', true)")
+
+    /// Whether a read-only group may start now: grouping is on, no transaction block is open (the guard
+    /// would make it read-only), and the pipeline has room for the guard and two members.
+    private func canStartGroup(_ conn: OpaquePointer) -> Bool {
+        configuration.groupsReadOnlyQueries && !groupingDisabled
+            && inflight.count + 3 <= configuration.maximumPipelineDepth
+            && PQtransactionStatus(conn) == PQTRANS_IDLE
+            && !inflight.contains(where: { !$0.isReadOnlyQuery && !$0.isGroupGuard })
+    }
+
+    /// Queues one query into libpq's output buffer, with its sync point unless `sync` is false (a group
+    /// member). Returns false when libpq refused the first command (nothing queued); a failure after that
+    /// would leave libpq holding commands with no sync point, so the connection is shut down instead.
+    private func send(_ request: Request, conn: OpaquePointer, sync: Bool) -> Bool {
         guard case .query(let query) = request.kind else { return false }
         let binds = query.binds
         let n = Int32(binds.count)
@@ -72,7 +124,9 @@ extension ConnectionCore {
             return PQsendQueryParams(conn, query.sql, n, types, values, lengths, formats, 1) == 1
         }
         if ok { queuedSomething = true }
-        guard ok, PQpipelineSync(conn) == 1 else {
+        request.syncAfter = sync
+        request.commandsLeft = request.sentPrepare ? 2 : 1
+        guard ok, !sync || PQpipelineSync(conn) == 1 else {
             if queuedSomething {
                 shutdown(PostgresError(code: .connection, message: "libpq refused part of a pipelined query: \(lastErrorMessage())"))
             }
@@ -89,6 +143,7 @@ extension ConnectionCore {
             let sql = "DEALLOCATE " + ((try? PostgresQuery.quoteIdentifier(name)) ?? name)
             let r = Request(kind: .query(PostgresQuery(unsafeSQL: sql)))
             if PQsendQueryParams(conn, sql, 0, nil, nil, nil, nil, 1) == 1, PQpipelineSync(conn) == 1 {
+                r.commandsLeft = 1
                 inflight.append(r)
             }
         }
@@ -127,7 +182,8 @@ extension ConnectionCore {
             shutdown(PostgresError(code: .connectionClosed, message: lastErrorMessage()))
             return
         }
-        var nullsInARow = 0
+        // Group members skipped by the server go back to the front of `pending`, in order.
+        var resent = 0
         while let head = inflight.first {
             if PQisBusy(conn) == 1 { break }
             guard let result = PQgetResult(conn) else {
@@ -136,12 +192,24 @@ extension ConnectionCore {
                     if case .ready = state { continue }
                     return
                 }
-                // The end of one statement's results inside a pipeline.
-                nullsInARow += 1
-                if nullsInARow > 1 { break }
+                // The end of one command's results.
+                guard head.commandsLeft > 0 else { break }
+                head.commandsLeft -= 1
+                if head.commandsLeft == 0 && !head.syncAfter {
+                    // A group member before the group's last: complete now, the sync point comes later.
+                    inflight.removeFirst()
+                    if head.aborted {
+                        head.resetForResend()
+                        pending.insert(head, at: resent)
+                        resent += 1
+                    } else {
+                        finish(head, conn: conn)
+                    }
+                    if case .ready = state {} else { return }
+                    cancelHeadIfRequested()
+                }
                 continue
             }
-            nullsInARow = 0
             let status = PQresultStatus(result)
             if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH {
                 // COPY is not supported: end a COPY FROM STDIN with an error (the server aborts it and the
@@ -164,7 +232,13 @@ extension ConnectionCore {
             if status == PGRES_PIPELINE_SYNC {
                 PQclear(result)
                 inflight.removeFirst()
-                finish(head, conn: conn)
+                if head.aborted {
+                    head.resetForResend()
+                    pending.insert(head, at: resent)
+                    resent += 1
+                } else {
+                    finish(head, conn: conn)
+                }
                 if case .ready = state {} else { return }
                 cancelHeadIfRequested()
                 continue
@@ -199,7 +273,17 @@ extension ConnectionCore {
                 }
             }
             PQclear(result)
-        default:  // PGRES_PIPELINE_ABORTED: an earlier step of the same request failed
+        case PGRES_PIPELINE_ABORTED:
+            // An earlier step of the same request failed, or an earlier member of its read-only group did:
+            // then nothing of this request ran, and it is sent again.
+            PQclear(result)
+            if request.error == nil && !request.aborted {
+                request.aborted = true
+                if request.sentPrepare, let key = request.cacheKey, let name = request.statementName {
+                    statements.remove(key, ifNamed: name)  // its Parse was skipped too
+                }
+            }
+        default:
             PQclear(result)
         }
     }
@@ -209,6 +293,12 @@ extension ConnectionCore {
         guard request.continuation != nil else {  // internal request
             request.rows.map { PQclear($0) }
             request.rows = nil
+            if request.isGroupGuard, let error = request.error {
+                // Should never happen; if it does, stop grouping on this connection rather than resending
+                // the group's members into the same failure.
+                groupingDisabled = true
+                logger.warning("read-only grouping turned off on this connection", metadata: ["error.code": "\(error.sqlState ?? "")"])
+            }
             return
         }
         if var error = request.error {

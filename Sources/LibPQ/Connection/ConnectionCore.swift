@@ -42,6 +42,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// Prepared statements to deallocate, sent before the next request.
     var deallocations: [String] = []
     var cancelHandle: CancelHandle?
+    /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
+    var groupingDisabled = false
     /// Server cancels sent whose effect has not been seen yet (a late one may hit the next statement).
     var unsettledCancels = 0
     var notificationHandler: (@Sendable (PostgresNotification) -> Void)?

@@ -25,6 +25,14 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// How many queries one connection may have in flight at once in pipeline mode. Default 128.
     public var maximumPipelineDepth: Int = 128
 
+    /// Whether read-only queries (``PostgresQuery/isReadOnly``) that are sent to one connection together
+    /// share one pipeline sync point. The server then runs such a group as one implicit transaction under
+    /// `transaction_read_only` and answers it with one write instead of one per query (a lone read-only
+    /// query is sent as any other). A member that fails fails alone: the members after it, which the
+    /// server skipped, are sent again. Turn it off for PgBouncer in statement mode, which refuses
+    /// multi-statement transactions. Default true.
+    public var groupsReadOnlyQueries: Bool = true
+
     /// The `application_name` reported to the server when the string does not set one.
     public var applicationName: String = "PostgresSessions"
 

@@ -45,6 +45,16 @@ final class Request: @unchecked Sendable {
     var retried = false
     /// Whether a server-side cancel was sent for it.
     var serverCancelSent = false
+    /// Whether its own sync point follows it. False for a read-only query sent in a group that shares the
+    /// sync point of the group's last member (see `ConnectionCore.pump`).
+    var syncAfter = true
+    /// libpq commands sent for it (`Parse` and/or `Execute`) whose results have not all been read yet.
+    var commandsLeft = 0
+    /// Whether its statement was skipped (`PGRES_PIPELINE_ABORTED`) because an earlier member of its group
+    /// failed: nothing of it ran, so it is sent again.
+    var aborted = false
+    /// Whether it is the internal statement that opens a read-only group.
+    var isGroupGuard = false
 
     init(kind: Kind, continuation: UnsafeContinuation<PostgresRows, any Error>? = nil) {
         self.kind = kind
@@ -56,6 +66,12 @@ final class Request: @unchecked Sendable {
         case .query(let q): q.sql
         case .script(let s): s
         }
+    }
+
+    /// Whether it may share a sync point with other read-only queries.
+    var isReadOnlyQuery: Bool {
+        if case .query(let q) = kind { return q.isReadOnly }
+        return false
     }
 
     var isScript: Bool {
@@ -73,6 +89,14 @@ final class Request: @unchecked Sendable {
         sentPrepare = false
         resultCount = 0
         retried = true
+    }
+
+    /// Forgets what a skipped attempt left (nothing of it ran), before it is sent again.
+    func resetForResend() {
+        let wasRetried = retried
+        resetForRetry()
+        retried = wasRetried
+        aborted = false
     }
 
     deinit {

@@ -13,6 +13,12 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     public var sql: String
     /// The encoded parameters.
     public var binds: PostgresBindings
+    /// Whether the statement only reads. Read-only statements that callers submit at the same time to one
+    /// connection may share a pipeline sync point, so the server runs them as one implicit transaction with
+    /// `transaction_read_only` on and answers them with one network write instead of one each. Default
+    /// false. A statement marked read-only that writes fails with SQLSTATE 25006 when it shares a sync
+    /// point; see ``readOnly(_:)`` and ``PostgresConfiguration/groupsReadOnlyQueries``.
+    public var isReadOnly = false
 
     /// Creates a query from SQL text and already-encoded parameters.
     public init(unsafeSQL sql: String, binds: PostgresBindings = PostgresBindings()) {
@@ -31,6 +37,18 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         if binds.deferredError == nil, let e = stringInterpolation.identifierError {
             binds.deferredError = e
         }
+    }
+
+    /// This query marked read-only (or not): see ``isReadOnly``.
+    ///
+    /// ```swift
+    /// let rows = try await pool.query(
+    ///     "SELECT * FROM session WHERE token = \(token)".readOnly())
+    /// ```
+    public func readOnly(_ readOnly: Bool = true) -> PostgresQuery {
+        var copy = self
+        copy.isReadOnly = readOnly
+        return copy
     }
 
     /// The SQL text only; bound values are never printed.

@@ -1,0 +1,142 @@
+import Foundation
+import LibPQ
+import TestSupport
+import Testing
+
+/// Read-only queries submitted together share a sync point (one implicit, read-only transaction) and must
+/// still behave as if each ran alone.
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct ReadOnlyGroupTests {
+    /// Runs `count` queries concurrently as tasks on the connection's event loop, so they are submitted in
+    /// the same loop turn and sent together.
+    private static func together<T: Sendable>(
+        _ count: Int, _ body: @escaping @Sendable (Int) async -> T
+    ) async -> [Int: T] {
+        let executor = PostgresEventLoop.default.taskExecutor
+        return await withTaskGroup(of: (Int, T).self) { group in
+            for i in 0..<count {
+                group.addTask(executorPreference: executor) { (i, await body(i)) }
+            }
+            var results: [Int: T] = [:]
+            for await (i, value) in group { results[i] = value }
+            return results
+        }
+    }
+
+    @Test func readOnlyQueriesSentTogetherShareOneReadOnlyTransaction() async throws {
+        let c = try await TestDatabase.connect()
+        let results = await Self.together(32) { i -> Result<(Int64, String, String), PostgresError> in
+            let q: PostgresQuery = "SELECT \(Int64(i)) * 2, now()::text, current_setting('transaction_read_only')"
+            do {
+                return .success(try await c.query(q.readOnly())[0].decode((Int64, String, String).self))
+            } catch { return .failure(error as! PostgresError) }
+        }
+        var transactions: [String: Int] = [:]
+        for (i, result) in results {
+            let (doubled, started, readOnly) = try result.get()
+            #expect(doubled == Int64(i) * 2)
+            transactions[started, default: 0] += 1
+            // A member of a group ran under the group's guard.
+            if transactions[started, default: 0] > 1 { #expect(readOnly == "on") }
+        }
+        // Fewer transactions than queries: some queries shared one (the same `now()`).
+        #expect(transactions.count < 32, "\(transactions.count) transactions for 32 queries")
+        await c.close()
+    }
+
+    @Test func withGroupingOffEveryQueryRunsAlone() async throws {
+        let c = try await TestDatabase.connect { $0.groupsReadOnlyQueries = false }
+        let results = await Self.together(16) { i -> String? in
+            let q: PostgresQuery = "SELECT now()::text, current_setting('transaction_read_only')"
+            guard let (started, readOnly) = try? await c.query(q.readOnly())[0].decode((String, String).self) else { return nil }
+            return readOnly == "off" ? started : nil
+        }
+        let started = results.values.compactMap { $0 }
+        #expect(started.count == 16)
+        #expect(Set(started).count == 16)
+        await c.close()
+    }
+
+    @Test func aFailingMemberFailsAloneAndTheSkippedOnesAreSentAgain() async throws {
+        let c = try await TestDatabase.connect()
+        for round in 0..<5 {
+            // Distinct SQL text per query, so skipped members include first-time prepares.
+            let results = await Self.together(24) { i -> Result<Int64, PostgresError> in
+                let sql = i % 6 == 3
+                    ? "SELECT 1 / ($1::int8 - $1::int8) AS r\(round)_\(i)"
+                    : "SELECT $1::int8 * 2 AS r\(round)_\(i)"
+                let q = PostgresQuery(unsafeSQL: sql, binds: { var b = PostgresBindings(); b.append(Int64(i)); return b }())
+                do {
+                    return .success(try await c.query(q.readOnly())[0].decode(Int64.self, at: 0))
+                } catch { return .failure(error as! PostgresError) }
+            }
+            #expect(results.count == 24)
+            for (i, result) in results {
+                switch result {
+                case .success(let v): #expect(i % 6 != 3 && v == Int64(i) * 2, "round \(round) query \(i)")
+                case .failure(let e): #expect(i % 6 == 3 && e.sqlState == "22012", "round \(round) query \(i): \(e)")
+                }
+            }
+        }
+        // Every statement is still usable from the cache afterwards.
+        #expect(try await c.query("SELECT $1::int8 * 2 AS r0_1".readOnlyQuery(Int64(5)))[0].decode(Int64.self, at: 0) == 10)
+        await c.close()
+    }
+
+    @Test func aWriteMarkedReadOnlyIsRefusedInAGroupAndWritesNothing() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            try await c.execute(script: "CREATE TABLE t (x int8)")
+            let other = try await TestDatabase.connect(schema: schema)
+            let results = await Self.together(16) { i -> Result<Int, PostgresError> in
+                let q: PostgresQuery = i == 8 ? "INSERT INTO t VALUES (\(Int64(i)))" : "SELECT \(Int64(i))"
+                do {
+                    return .success(try await other.query(q.readOnly()).count)
+                } catch { return .failure(error as! PostgresError) }
+            }
+            var refused = 0
+            for (i, result) in results {
+                switch result {
+                case .success(let n): #expect(i != 8 || n == 0)
+                case .failure(let e):
+                    #expect(i == 8 && e.sqlState == "25006", "query \(i): \(e)")
+                    refused += 1
+                }
+            }
+            let written = try await c.query("SELECT count(*) FROM t")[0].decode(Int64.self, at: 0)
+            // Either the insert shared a group (refused, nothing written) or it happened to run alone.
+            #expect((refused == 1 && written == 0) || (refused == 0 && written == 1))
+            await other.close()
+        }
+    }
+
+    @Test func readOnlyQueriesInsideATransactionDoNotMakeItReadOnly() async throws {
+        try await TestDatabase.withPool { pool, _ in
+            try await pool.query("CREATE TABLE t (x int8)")
+            try await pool.withTransaction { tx in
+                let executor = PostgresEventLoop.default.taskExecutor
+                try await withThrowingTaskGroup(of: Int64.self) { group in
+                    for i in 0..<16 {
+                        group.addTask(executorPreference: executor) {
+                            let q: PostgresQuery = "SELECT \(Int64(i))"
+                            return try await tx.query(q.readOnly())[0].decode(Int64.self, at: 0)
+                        }
+                    }
+                    var sum: Int64 = 0
+                    for try await v in group { sum += v }
+                    #expect(sum == 120)
+                }
+                try await tx.query("INSERT INTO t VALUES (1)")
+            }
+            #expect(try await pool.query("SELECT count(*) FROM t")[0].decode(Int64.self, at: 0) == 1)
+        }
+    }
+}
+
+extension String {
+    /// This SQL with one bound value, marked read-only.
+    fileprivate func readOnlyQuery(_ value: Int64) -> PostgresQuery {
+        var binds = PostgresBindings()
+        binds.append(value)
+        return PostgresQuery(unsafeSQL: self, binds: binds).readOnly()
+    }
+}
