@@ -102,6 +102,37 @@ struct PoolIntegrationTests {
         }
     }
 
+    @Test func waitersWithDifferentDeadlinesEachFailAtTheirOwn() async throws {
+        try await TestDatabase.withPool({ $0.maximumConnections = 1; $0.acquireTimeout = .seconds(30) }) { pool, _ in
+            let latch = Latch()
+            let holder = Task {
+                try await pool.withTransaction { tx in
+                    try await tx.query("SELECT 1")
+                    latch.arrive()
+                    await latch.waitForRelease()
+                }
+            }
+            #expect(await TestDatabase.eventually { latch.arrived == 1 })
+            // A waiter with the pool's long acquire timeout, then ones with shorter per-call timeouts: each
+            // short one fails on its own deadline, not the long one's.
+            let long = Task { try await pool.query("SELECT \(Int64(7))")[0].decode(Int64.self, at: 0) }
+            let start = ContinuousClock.now
+            for timeout in [Duration.milliseconds(300), .milliseconds(200)] {
+                do {
+                    try await pool.query("SELECT 1", timeout: timeout)
+                    Issue.record("a query entered a pinned connection")
+                } catch let e as PostgresError {
+                    #expect(e.code == .timeout)
+                }
+            }
+            #expect(ContinuousClock.now - start < .seconds(10))
+            // The long waiter still waits, and is served once the connection is released.
+            latch.release()
+            try await holder.value
+            #expect(try await long.value == 7)
+        }
+    }
+
     @Test func cancellingTheTaskCancelsTheStatementOnTheServer() async throws {
         try await TestDatabase.withPool { pool, app in
             let observer = try await TestDatabase.connect()

@@ -96,6 +96,11 @@ public struct PoolStateMachine: Sendable {
     /// Whether the pool still takes requests.
     public var isRunning: Bool { phase == .running }
 
+    /// The earliest deadline of a waiting request, if any waits.
+    public var earliestWaiterDeadline: Duration? {
+        waiters.lazy.map(\.deadline).min()
+    }
+
     /// The earliest time at which ``timeAdvanced(now:)`` has something to do, if any.
     public var nextDeadline: Duration? {
         guard phase == .running else { return nil }

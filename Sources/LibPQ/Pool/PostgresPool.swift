@@ -47,6 +47,8 @@ public final class PostgresPool: Service, Sendable {
         var sleepTarget: Duration?
         var wakePending = false
         var lastSnapshot: PoolMetrics.Snapshot?
+        /// What the deadline watcher sleeps until; nil when it does not run (no waiters).
+        var deadlineWatcherTarget: Duration?
     }
 
     enum RunState { case idle, running, finished }
@@ -353,22 +355,50 @@ public final class PostgresPool: Service, Sendable {
         }
         perform(effects)
         if let immediate { return try immediate.get() }
+        // The caller's deadline is enforced by the pool's deadline watcher (one task for all waiters,
+        // started here when needed), so acquire timeouts hold whether or not run() runs. A sleeping task
+        // per waiter would keep its timer, and memory, until the deadline even after the lease came.
+        watchDeadline(deadline)
+        return try await waitForLease(id)
+    }
+
+    /// Makes sure a waiter's `deadline` is watched: starts the watcher when none runs, or a one-off sleeper
+    /// when this deadline comes before the one the watcher sleeps until (a shorter per-call timeout).
+    private func watchDeadline(_ deadline: Duration) {
+        enum Start { case none, watcher, oneOff }
+        let start = state.withLock { s -> Start in
+            guard let target = s.deadlineWatcherTarget else {
+                s.deadlineWatcherTarget = deadline
+                return .watcher
+            }
+            return deadline < target ? .oneOff : .none
+        }
         let clock = dependencies.clock
-        // The caller enforces its own deadline, so acquire timeouts hold whether or not run() runs.
-        return try await withThrowingTaskGroup(of: Leased?.self) { group in
-            group.addTask { try await self.waitForLease(id) }
-            group.addTask {
-                guard (try? await clock.sleep(until: deadline)) != nil else { return nil }
+        switch start {
+        case .none:
+            break
+        case .oneOff:
+            Task {
+                try? await clock.sleep(until: deadline)
                 self.handle { machine, now in machine.timeAdvanced(now: max(now, deadline)) }
-                return nil
             }
-            while let result = try await group.next() {
-                if let leased = result {
-                    group.cancelAll()
-                    return leased
-                }
+        case .watcher:
+            Task { await self.deadlineWatcher() }
+        }
+    }
+
+    /// Sleeps until the earliest waiter's deadline, fails the waiters past theirs, and goes on while
+    /// waiters remain. Later waiters (same timeout, later deadline) need no wake-up of their own.
+    private func deadlineWatcher() async {
+        let clock = dependencies.clock
+        while let target = state.withLock({ $0.deadlineWatcherTarget }) {
+            try? await clock.sleep(until: target)
+            handle { machine, now in machine.timeAdvanced(now: max(now, target)) }
+            let more = state.withLock { s -> Bool in
+                s.deadlineWatcherTarget = s.machine.earliestWaiterDeadline
+                return s.deadlineWatcherTarget != nil
             }
-            throw PostgresError(code: .protocolViolation, message: "lease wait ended without an outcome")
+            if !more { return }
         }
     }
 

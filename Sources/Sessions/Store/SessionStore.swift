@@ -158,15 +158,17 @@ public final class SessionStore: Sendable {
     }
 
     /// Runs one of the ``SessionSQL`` statements.
-    func run(_ sql: String, _ binds: PostgresBindings) async throws -> PostgresRows {
+    func run(_ sql: String, _ binds: PostgresBindings, readOnly: Bool = false) async throws -> PostgresRows {
         counters.queries.add(1, ordering: .relaxed)
-        return try await database.query(PostgresQuery(unsafeSQL: sql, binds: binds), timeout: configuration.queryTimeout)
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds).readOnly(readOnly)
+        return try await database.query(query, timeout: configuration.queryTimeout)
     }
 
     /// Reads a live session by token from the database.
     func fetch(token: String, now: Date) async throws -> CachedSession? {
         counters.databaseLookups.add(1, ordering: .relaxed)
-        let rows = try await run(SessionSQL.lookup, binds(token, PostgresTimestamp(now)))
+        // Read-only: concurrent lookups on one connection share a sync point (see `PostgresQuery.isReadOnly`).
+        let rows = try await run(SessionSQL.lookup, binds(token, PostgresTimestamp(now)), readOnly: true)
         return try rows.first.map(SessionRowDecoder.decode)
     }
 }
