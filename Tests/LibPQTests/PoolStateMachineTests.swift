@@ -123,6 +123,28 @@ import Testing
         h.release(first)
     }
 
+    @Test func packingDepthFillsTheBusiestConnectionFirstThenSpreads() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 3; $0.maximumPipelineDepth = 8; $0.packingDepth = 3 }
+        _ = h.request(.shared)
+        h.establish(1)
+        // Under the packing depth: more queries join connection 1 and no connection is opened.
+        for _ in 0..<2 {
+            let (_, a) = h.request(.shared)
+            #expect(a.leases.map(\.connection) == [1])
+            #expect(a.creates.isEmpty)
+        }
+        // Connection 1 is at the packing depth: the next query still fits there, and a second
+        // connection opens in the background.
+        let (_, grow) = h.request(.shared)
+        #expect(grow.leases.map(\.connection) == [1])
+        #expect(grow.creates == [2])
+        h.establish(2)
+        // Connection 2 (idle, under the depth) is filled next, the busiest under the depth first.
+        #expect(h.request(.shared).actions.leases.map(\.connection) == [2])
+        #expect(h.request(.shared).actions.leases.map(\.connection) == [2])
+        #expect(h.slot(1)?.shared == 4 && h.slot(2)?.shared == 2)
+    }
+
     @Test func exclusiveLeasePinsItsConnection() throws {
         let h = PoolMachineHarness { $0.maximumConnections = 1; $0.maximumPipelineDepth = 4 }
         _ = h.request(.exclusive)

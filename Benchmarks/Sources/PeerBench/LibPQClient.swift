@@ -8,7 +8,10 @@ struct LibPQClient: BenchClient {
     let taskExecutor: (any TaskExecutor)?
     let readOnlyLookups: Bool
 
-    init(url: String, maximumConnections: Int, pipelineDepth: Int, loopExecutor: Bool, readOnlyLookups: Bool) throws {
+    init(
+        url: String, maximumConnections: Int, pipelineDepth: Int, packingDepth: Int, loopExecutor: Bool,
+        readOnlyLookups: Bool
+    ) throws {
         // With `loopExecutor`, the benchmark's tasks prefer the epoll loop as their executor (as a server
         // would run its request handlers there): queries are sent and resumed with no thread switch.
         taskExecutor = loopExecutor ? PostgresEventLoop.default.taskExecutor : nil
@@ -18,9 +21,11 @@ struct LibPQClient: BenchClient {
         var configuration = PostgresPool.Configuration()
         configuration.maximumConnections = maximumConnections
         configuration.maximumPipelineDepth = pipelineDepth
+        configuration.packingDepth = packingDepth
         pool = PostgresPool(configuration: configuration, connection: try PostgresConfiguration(url))
         configurationDescription =
             "PostgresPool(maximumConnections=\(maximumConnections),maximumPipelineDepth=\(pipelineDepth),"
+            + "packingDepth=\(packingDepth),"
             + "preparedStatementCache=on,binary,epoll\(loopExecutor ? ",tasksOnLoopExecutor" : "")"
             + "\(readOnlyLookups ? ",readOnlyLookups" : ""))"
         // The interpolated queries below must produce exactly the SQL the other clients send.

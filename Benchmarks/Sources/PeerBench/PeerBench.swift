@@ -28,6 +28,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Channels loaded.") var channels: Int = 3
     @Option(help: "PostgresPool maximumConnections.") var poolConnections: Int = 4
     @Option(help: "PostgresPool maximumPipelineDepth.") var pipelineDepth: Int = 16
+    @Option(help: "PostgresPool packingDepth.") var packingDepth: Int = 1
     @Option(help: "Run this package's client tasks on the epoll loop (its TaskExecutor): true or false.")
     var loopExecutor: Bool = true
     @Option(help: "Mark lookups read-only, so lookups sent together share a sync point: true or false.")
@@ -47,7 +48,7 @@ struct Run: AsyncParsableCommand {
             switch client {
             case .libpq:
                 try LibPQClient(
-                    url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, loopExecutor: loopExecutor,
+                    url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, packingDepth: packingDepth, loopExecutor: loopExecutor,
                     readOnlyLookups: readOnlyLookups)
             case .postgresnio:
                 try NIOClient(url: url, maximumConnections: nioConnections ?? min(concurrency, 16))

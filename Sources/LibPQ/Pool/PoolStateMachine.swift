@@ -143,9 +143,9 @@ public struct PoolStateMachine: Sendable {
         var actions: [Action] = []
         // Never overtake a waiter of the same kind: it would have been served if it could.
         if !waiters.contains(where: { $0.kind == kind }), let index = place(kind) {
-            let busyBefore = !connections[index].isIdle
+            let full = connections[index].shared >= configuration.packingDepth
             actions.append(.lease(grant(id, kind: kind, at: index)))
-            if kind == .shared, busyBefore { actions += growIfUseful(now: now) }
+            if kind == .shared, full { actions += growIfUseful(now: now) }
             return actions
         }
         guard waiters.count < configuration.maximumWaiters else {
@@ -296,8 +296,13 @@ public struct PoolStateMachine: Sendable {
     private func index(of id: ConnectionID) -> Int? { connections.firstIndex { $0.id == id } }
 
     /// Where a request of `kind` can go right now.
+    ///
+    /// Shared: the busiest connection still under ``PostgresPool/Configuration/packingDepth`` (an idle one
+    /// when that is 1), else the least-loaded one with room in its pipeline.
     private func place(_ kind: LeaseKind) -> Int? {
-        var best: Int?
+        var packed: Int?
+        var spread: Int?
+        let packing = configuration.packingDepth
         for i in connections.indices {
             let c = connections[i]
             guard c.state == .open, !c.pinned, !c.checking, !c.expired else { continue }
@@ -306,11 +311,14 @@ public struct PoolStateMachine: Sendable {
                 if c.shared == 0 { return i }  // reserved ones included: that is what they wait for
             case .shared:
                 guard !c.reserved, c.shared < configuration.maximumPipelineDepth else { continue }
-                if c.shared == 0 { return i }
-                if best == nil || c.shared < connections[best!].shared { best = i }
+                if c.shared < packing {
+                    if packed == nil || c.shared > connections[packed!].shared { packed = i }
+                } else if spread == nil || c.shared < connections[spread!].shared {
+                    spread = i
+                }
             }
         }
-        return best
+        return packed ?? spread
     }
 
     private mutating func grant(_ id: RequestID, kind: LeaseKind, at i: Int) -> Lease {

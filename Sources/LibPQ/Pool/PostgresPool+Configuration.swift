@@ -40,6 +40,14 @@ extension PostgresPool {
         /// 1 turns automatic pipelining off. Default 16.
         public var maximumPipelineDepth: Int = 16
 
+        /// How many queries a connection takes before the pool spreads queries to another one. With 1
+        /// (the default) a query goes to an idle connection when there is one, so concurrent queries run
+        /// on as many server processes as possible. With more, concurrent queries are packed onto fewer
+        /// connections, up to this many each, and only then spread: fewer round trips and server wake-ups,
+        /// and larger read-only groups (``PostgresQuery/isReadOnly``), at the cost of less parallelism on
+        /// the server. Clamped to 1...``maximumPipelineDepth``.
+        public var packingDepth: Int = 1
+
         /// The delay before reconnecting after failed connection attempts.
         public var reconnectBackoff: Backoff = Backoff()
 
@@ -86,6 +94,7 @@ extension PostgresPool {
             c.maximumConnections = max(1, c.maximumConnections)
             c.minimumConnections = min(max(0, c.minimumConnections), c.maximumConnections)
             c.maximumPipelineDepth = max(1, c.maximumPipelineDepth)
+            c.packingDepth = min(max(1, c.packingDepth), c.maximumPipelineDepth)
             c.maximumWaiters = max(0, c.maximumWaiters)
             return c
         }
