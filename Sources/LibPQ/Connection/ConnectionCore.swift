@@ -116,6 +116,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         case .ready:
             break
         }
+        armTimer(request)
         pending.append(request)
         if !pumpScheduled {
             pumpScheduled = true
@@ -154,6 +155,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             if r.cancelRequested {
                 complete(r, error: PostgresError(code: r.cancelReason, message: "cancelled before it was sent", query: r.sql))
             } else {
+                armTimer(r)
                 pending.append(r)
             }
         }
@@ -179,15 +181,34 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         loop.update(registration, readable: true, writable: write)
     }
 
+    /// Starts the request's timeout on the loop, if it has one: when it passes, the request is cancelled
+    /// as if its task had been (dropped if not sent yet, else cancelled on the server). Loop only.
+    func armTimer(_ request: Request) {
+        guard let deadline = request.deadline, request.timer == nil else { return }
+        request.timer = loop.schedule(at: deadline) { [weak self] in
+            guard let self, request.requestCancel(.timeout) else { return }
+            self.cancelOnLoop(request)
+        }
+    }
+
     /// Completes a request on the loop: resumes its caller exactly once.
     func complete(_ request: Request, rows: PostgresRows) {
+        disarmTimer(request)
         request.continuation?.resume(returning: rows)
         request.continuation = nil
     }
 
     func complete(_ request: Request, error: PostgresError) {
+        disarmTimer(request)
         request.continuation?.resume(throwing: error)
         request.continuation = nil
+    }
+
+    private func disarmTimer(_ request: Request) {
+        if let timer = request.timer {
+            loop.cancel(timer)
+            request.timer = nil
+        }
     }
 
     /// Closes the connection: fails every request with `error`, frees libpq's resources. Loop only.

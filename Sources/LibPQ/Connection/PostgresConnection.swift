@@ -124,13 +124,8 @@ public final class PostgresConnection: Sendable {
 
     func run(_ request: Request, timeout: Duration?) async throws -> PostgresRows {
         let core = core
-        let timer: Task<Void, Never>? = timeout.map { timeout in
-            Task {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                core.cancel(request, reason: .timeout)
-            }
-        }
-        defer { timer?.cancel() }
+        // The timeout is a timer on the connection's loop, armed when the loop takes the request.
+        if let timeout { request.deadline = monotonicNanoseconds() &+ timeout.clampedNanoseconds }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
                 request.continuation = continuation

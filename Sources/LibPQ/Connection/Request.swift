@@ -53,6 +53,10 @@ final class Request: @unchecked Sendable {
     /// Whether its statement was skipped (`PGRES_PIPELINE_ABORTED`) because an earlier member of its group
     /// failed: nothing of it ran, so it is sent again.
     var aborted = false
+    /// When the caller's timeout passes (``monotonicNanoseconds()``), if it has one.
+    var deadline: UInt64?
+    /// The loop timer for `deadline`, while the request is on the loop.
+    var timer: LoopTimer?
     /// Whether it is the internal statement that opens a read-only group.
     var isGroupGuard = false
 

@@ -7,13 +7,7 @@ extension PostgresConnection {
     func queryIgnoringCancellation(_ sql: String, timeout: Duration? = nil) async throws -> PostgresRows {
         let core = core
         let request = Request(kind: .query(PostgresQuery(unsafeSQL: sql)))
-        let timer: Task<Void, Never>? = timeout.map { timeout in
-            Task {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                core.cancel(request, reason: .timeout)
-            }
-        }
-        defer { timer?.cancel() }
+        if let timeout { request.deadline = monotonicNanoseconds() &+ timeout.clampedNanoseconds }
         return try await withUnsafeThrowingContinuation { continuation in
             request.continuation = continuation
             core.submit(request)

@@ -63,6 +63,22 @@ final class DispatchLoop: IOLoop, @unchecked Sendable {
         if !s.writeResumed { s.write.resume() }
     }
 
+    func schedule(at deadline: UInt64, _ job: @escaping () -> Void) -> LoopTimer {
+        let timer = LoopTimer(deadline: deadline, job: job)
+        let item = DispatchWorkItem { timer.take()?() }
+        timer.platformHandle = item
+        let now = monotonicNanoseconds()
+        let delay = deadline > now ? deadline - now : 0
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), execute: item)
+        return timer
+    }
+
+    func cancel(_ timer: LoopTimer) {
+        _ = timer.take()
+        (timer.platformHandle as? DispatchWorkItem)?.cancel()
+        timer.platformHandle = nil
+    }
+
     private func apply(_ s: Sources, readable: Bool, writable: Bool) {
         if readable != s.readResumed {
             if readable { s.read.resume() } else { s.read.suspend() }

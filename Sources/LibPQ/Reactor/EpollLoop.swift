@@ -19,6 +19,7 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
     /// Jobs submitted from the loop itself: run before the loop next sleeps, without the eventfd.
     private var localJobs: [@Sendable () -> Void] = []
     private var nextID: UInt64 = 1
+    private var timers = TimerHeap()
     private let threadID = Atomic<UInt>(0)
 
     init(name: String) {
@@ -84,6 +85,27 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         _ = epoll_ctl(epfd, EPOLL_CTL_DEL, entry.fd, &ev)  // EBADF/ENOENT when libpq already closed it
     }
 
+    func schedule(at deadline: UInt64, _ job: @escaping () -> Void) -> LoopTimer {
+        let timer = LoopTimer(deadline: deadline, job: job)
+        timers.insert(timer)
+        return timer
+    }
+
+    func cancel(_ timer: LoopTimer) {
+        _ = timer.take()
+        timers.remove(timer)
+    }
+
+    /// How long `epoll_wait` may sleep: not at all with local jobs waiting, until the next timer, or
+    /// indefinitely.
+    private func waitTimeout() -> Int32 {
+        if !localJobs.isEmpty { return 0 }
+        guard let next = timers.nextDeadline else { return -1 }
+        let now = monotonicNanoseconds()
+        guard next > now else { return 0 }
+        return Int32(min((next - now + 999_999) / 1_000_000, UInt64(Int32.max)))
+    }
+
     private static func mask(readable: Bool, writable: Bool) -> UInt32 {
         var m: UInt32 = 0
         if readable { m |= EPOLLIN.rawValue }
@@ -99,7 +121,7 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         var jobs: [@Sendable () -> Void] = []
         var local: [@Sendable () -> Void] = []
         while true {
-            let n = epoll_wait(epfd, events, Int32(capacity), localJobs.isEmpty ? -1 : 0)
+            let n = epoll_wait(epfd, events, Int32(capacity), waitTimeout())
             if n < 0 {
                 if errno == EINTR { continue }
                 fatalError("epoll_wait failed: errno \(errno)")
@@ -137,6 +159,10 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
                 for job in local { job() }
                 local.removeAll(keepingCapacity: true)
                 rounds += 1
+            }
+            if !timers.isEmpty {
+                let now = monotonicNanoseconds()
+                while let timer = timers.popExpired(now: now) { timer.take()?() }
             }
         }
     }

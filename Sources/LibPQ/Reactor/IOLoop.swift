@@ -22,6 +22,11 @@ protocol IOLoop: AnyObject, Sendable {
     func update(_ registration: IORegistration, readable: Bool, writable: Bool)
     /// Stops watching. Loop only. Safe to call for a descriptor libpq has already closed.
     func deregister(_ registration: IORegistration)
+    /// Runs `job` on the loop once the monotonic clock (``monotonicNanoseconds()``) reaches `deadline`,
+    /// unless the timer is cancelled first. Loop only.
+    func schedule(at deadline: UInt64, _ job: @escaping () -> Void) -> LoopTimer
+    /// Cancels a timer that has not fired yet. Loop only.
+    func cancel(_ timer: LoopTimer)
 }
 
 /// The event loop implementation connections use to wait for socket readiness.

@@ -1,0 +1,81 @@
+@testable import LibPQ
+import TestSupport
+import Testing
+
+@Suite struct TimerHeapTests {
+    @Test func popsInDeadlineOrderAndRemovesCancelledTimersAtOnce() {
+        var heap = TimerHeap()
+        var fired: [UInt64] = []
+        var timers: [LoopTimer] = []
+        // Deadlines in a scrambled order, some equal.
+        for d in [50, 10, 40, 10, 30, 20, 60, 0, 35, 45] as [UInt64] {
+            let t = LoopTimer(deadline: d) { fired.append(d) }
+            timers.append(t)
+            heap.insert(t)
+        }
+        // Cancel three from the middle, the front and the back of the heap.
+        for i in [2, 7, 6] {
+            _ = timers[i].take()
+            heap.remove(timers[i])
+        }
+        #expect(heap.count == 7)
+        heap.remove(timers[2])  // twice: no effect
+        #expect(heap.count == 7)
+        #expect(heap.popExpired(now: 5) == nil)  // nothing due yet (the 0 was cancelled)
+        while let t = heap.popExpired(now: 100) { t.take()?() }
+        #expect(fired == [10, 10, 20, 30, 35, 45, 50])
+        #expect(heap.isEmpty && heap.nextDeadline == nil)
+    }
+
+    @Test func durationsConvertToNanosecondsAndClamp() {
+        #expect(Duration.milliseconds(1500).clampedNanoseconds == 1_500_000_000)
+        #expect(Duration.nanoseconds(7).clampedNanoseconds == 7)
+        #expect(Duration.seconds(-1).clampedNanoseconds == 0)
+        #expect(Duration.seconds(Int64.max).clampedNanoseconds == UInt64.max / 4)
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct QueryTimeoutTests {
+    @Test(arguments: ["epoll", "dispatch"])
+    func timeoutsFireOnEitherLoopAndOnlyForTheSlowQueries(_ loop: String) async throws {
+        let c = try await TestDatabase.connect { $0.eventLoop = loop == "epoll" ? .epoll : .dispatch }
+        // Slow and fast queries with timeouts side by side: only the slow ones time out, and none waits
+        // for another's deadline.
+        let start = ContinuousClock.now
+        let outcomes = try await withThrowingTaskGroup(of: (Int, PostgresError.Code?).self) { group in
+            for i in 0..<12 {
+                group.addTask {
+                    let sql: PostgresQuery = i % 3 == 0 ? "SELECT pg_sleep(30)" : "SELECT \(Int64(i))"
+                    do {
+                        try await c.query(sql, timeout: .milliseconds(i % 3 == 0 ? 300 : 20_000))
+                        return (i, nil)
+                    } catch let e as PostgresError {
+                        return (i, e.code)
+                    }
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(ContinuousClock.now - start < .seconds(20))
+        for (i, code) in outcomes {
+            #expect(code == (i % 3 == 0 ? .timeout : nil), "query \(i)")
+        }
+        #expect(try await c.query("SELECT 3::int8")[0].decode(Int64.self, at: 0) == 3)
+        await c.close()
+    }
+
+    @Test func aQueryQueuedBehindAFullPipelineTimesOutBeforeItIsSent() async throws {
+        // Depth 1: the second query waits in the client until the first is done.
+        let c = try await TestDatabase.connect { $0.maximumPipelineDepth = 1 }
+        let slow = Task { try await c.query("SELECT pg_sleep(1)") }
+        #expect(await TestDatabase.eventually { c.queriesInFlight == 1 })
+        let error = try await #require(throws: PostgresError.self) {
+            try await c.query("SELECT 1", timeout: .milliseconds(100))
+        }
+        #expect(error.code == .timeout)
+        #expect(error.description.contains("before it was sent"))
+        _ = try await slow.value
+        await c.close()
+    }
+}
