@@ -7,19 +7,21 @@ import Testing
 /// still behave as if each ran alone.
 @Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
 struct ReadOnlyGroupTests {
-    /// Runs `count` queries concurrently as tasks on the connection's event loop, so they are submitted in
-    /// the same loop turn and sent together.
+    /// Runs `count` queries concurrently as tasks on the connection's event loop, all started by one task
+    /// that runs there: they run in the same loop turn, so their queries are sent together.
     private static func together<T: Sendable>(
         _ count: Int, _ body: @escaping @Sendable (Int) async -> T
     ) async -> [Int: T] {
         let executor = PostgresEventLoop.default.taskExecutor
-        return await withTaskGroup(of: (Int, T).self) { group in
-            for i in 0..<count {
-                group.addTask(executorPreference: executor) { (i, await body(i)) }
+        return await withTaskExecutorPreference(executor) {
+            await withTaskGroup(of: (Int, T).self) { group in
+                for i in 0..<count {
+                    group.addTask { (i, await body(i)) }
+                }
+                var results: [Int: T] = [:]
+                for await (i, value) in group { results[i] = value }
+                return results
             }
-            var results: [Int: T] = [:]
-            for await (i, value) in group { results[i] = value }
-            return results
         }
     }
 

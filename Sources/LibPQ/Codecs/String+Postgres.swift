@@ -33,9 +33,32 @@ extension String: PostgresArrayElement {
         default:
             throw .typeMismatch
         }
-        guard let string = String(validating: buffer.readRemaining(), as: UTF8.self) else {
+        let bytes = buffer.readRemaining()
+        // ASCII (nearly every token, code and name) needs no UTF-8 validation, and `String(decoding:)`
+        // over a buffer of bytes is a specialised copy; other text is validated.
+        if Self.isASCII(bytes) {
+            self = String(decoding: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+            return
+        }
+        guard let string = String(validating: bytes, as: UTF8.self) else {
             throw .malformed("the server sent text that is not valid UTF-8 (is client_encoding UTF8?)")
         }
         self = string
+    }
+
+    /// Whether every byte is below 0x80 (eight bytes at a time).
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var i = 0
+        while i + 8 <= count {
+            if base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < count {
+            if base.load(fromByteOffset: i, as: UInt8.self) & 0x80 != 0 { return false }
+            i += 1
+        }
+        return true
     }
 }

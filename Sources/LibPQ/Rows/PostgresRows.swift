@@ -8,19 +8,18 @@ import Synchronization
 // @unchecked Sendable: the PGresult is never mutated after libpq hands it over, and libpq documents a
 // PGresult as safe to read from any thread once created; PQclear runs once, in deinit.
 public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
+    @usableFromInline
     let result: OpaquePointer?
     /// The SQL text of the query (for error messages).
     public let query: String
-    /// Column names, in order.
-    public let columns: [String]
-    /// Column types, in order.
-    public let columnTypes: [PostgresDataType]
-    /// Maps a column name to the index of its first occurrence. Built on the first lookup by name: most
-    /// results are decoded by position and never need it, and building it costs a dictionary and a hash
-    /// of every column name per result.
+    /// The number of columns.
+    @usableFromInline
+    let fieldCount: Int
+    /// Column names, built on first use: most results are decoded by position and never need them (a
+    /// `String` per column per result was a visible share of a lookup's client CPU).
+    private let columnNames = Mutex<[String]?>(nil)
+    /// Maps a column name to the index of its first occurrence. Built on the first lookup by name.
     private let columnIndexCache = Mutex<[String: Int]?>(nil)
-    /// The command tag, for example `INSERT 0 1`.
-    public let commandTag: String
 
     /// Counts the results of one connection still alive.
     let counter: ResultCounter?
@@ -30,26 +29,41 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
         self.query = query
         self.counter = result == nil ? nil : counter
         guard let result else {
-            columns = []
-            columnTypes = []
-            commandTag = ""
+            fieldCount = 0
             return
         }
-        let n = Int(PQnfields(result))
-        var names: [String] = []
-        var types: [PostgresDataType] = []
-        names.reserveCapacity(n)
-        types.reserveCapacity(n)
-        for i in 0..<n {
-            let name = PQfname(result, Int32(i)).map { String(cString: $0) } ?? "?column?"
-            names.append(name)
-            types.append(PostgresDataType(PQftype(result, Int32(i))))
-        }
-        columns = names
-        columnTypes = types
-        commandTag = PQcmdStatus(result).map { String(cString: $0) } ?? ""
+        fieldCount = Int(PQnfields(result))
         rowCount = Int(PQntuples(result))
         counter?.value.add(1, ordering: .relaxed)
+    }
+
+    /// Column names, in order.
+    public var columns: [String] {
+        columnNames.withLock { names in
+            if let names { return names }
+            var built: [String] = []
+            built.reserveCapacity(fieldCount)
+            for i in 0..<fieldCount {
+                built.append(PQfname(result, Int32(i)).map { String(cString: $0) } ?? "?column?")
+            }
+            names = built
+            return built
+        }
+    }
+
+    /// Column types, in order.
+    public var columnTypes: [PostgresDataType] { (0..<fieldCount).map { _type(at: $0) } }
+
+    /// The type of the column at `column` (in range).
+    @usableFromInline
+    func _type(at column: Int) -> PostgresDataType {
+        PostgresDataType(PQftype(result, Int32(column)))
+    }
+
+    /// The command tag, for example `INSERT 0 1`.
+    public var commandTag: String {
+        guard let result else { return "" }
+        return PQcmdStatus(result).map { String(cString: $0) } ?? ""
     }
 
     /// The index of the first column named `name`, or nil.
@@ -57,6 +71,7 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
         columnIndexCache.withLock { cache in
             if let index = cache { return index[name] }
             var index: [String: Int] = [:]
+            let columns = self.columns
             index.reserveCapacity(columns.count)
             for (i, column) in columns.enumerated() where index[column] == nil { index[column] = i }
             cache = index
@@ -67,7 +82,8 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
     /// An empty result (no libpq result behind it).
     static func empty(query: String) -> PostgresRows { PostgresRows(result: nil, query: query) }
 
-    private var rowCount = 0
+    @usableFromInline
+    var rowCount = 0
 
     deinit {
         if let result {
@@ -91,6 +107,7 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
     }
 
     /// Decodes every row into a tuple by position (see ``PostgresRow/decode(_:)``).
+    @inlinable
     public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> [(repeat each T)] {
         var out: [(repeat each T)] = []
         out.reserveCapacity(rowCount)
@@ -107,6 +124,9 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
     }
 
     /// Decodes the first row by position, or returns nil when there is no row.
+    // Inlinable, like the tuple decoders below: specialised in the caller, a tuple decode needs no runtime
+    // lookup of the tuple's type metadata (which took ~5% of client CPU in the lookup benchmark).
+    @inlinable
     public func first<each T: PostgresDecodable>(decoding types: (repeat each T).Type) throws -> (repeat each T)? {
         guard rowCount > 0 else { return nil }
         return try self[0].decode(types)
@@ -117,6 +137,7 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
 public struct PostgresRow: Sendable {
     /// The result this row belongs to.
     public let rows: PostgresRows
+    @usableFromInline
     let index: Int32
     /// Prepended to every column name looked up by name (see ``scoped(to:)``).
     public let columnPrefix: String
@@ -135,7 +156,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// The number of columns.
-    public var columnCount: Int { rows.columns.count }
+    public var columnCount: Int { rows.fieldCount }
 
     /// Whether the column at `column` is NULL.
     public func isNull(at column: Int) -> Bool {
@@ -165,6 +186,7 @@ public struct PostgresRow: Sendable {
 
     /// Decodes the row into a tuple, column by column from the first: `row.decode((Int, String).self)`.
     /// Throws when the row has fewer columns than the tuple.
+    @inlinable
     public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
         var i = 0
         func next<U: PostgresDecodable>(_ t: U.Type) throws -> U {
@@ -189,31 +211,49 @@ public struct PostgresRow: Sendable {
         return (repeat try next((each T).self))
     }
 
-    @usableFromInline
+    // Inlinable so that decoding is specialised in the caller for the concrete type (an `Optional<T>`
+    // decoded through the unspecialised path looked up `Optional<T>`'s metadata at run time on every value).
+    @inlinable
     func _decode<T: PostgresDecodable>(_ type: T.Type, at column: Int) throws -> T {
-        guard column >= 0 && column < rows.columns.count else {
-            var e = PostgresError(
-                code: .decoding, message: "column index \(column) out of range (\(rows.columns.count) columns)",
-                query: rows.query)
-            e.swiftType = String(describing: T.self)
-            throw e
+        guard column >= 0 && column < rows.fieldCount else {
+            throw _columnOutOfRange(column, swiftType: T.self)
         }
-        let serverType = rows.columnTypes[column]
-        let c = Int32(column)
+        let serverType = rows._type(at: column)
         do {
-            if PQgetisnull(rows.result, index, c) == 1 {
-                return try T._decodeNull(type: serverType)
-            }
-            let length = Int(PQgetlength(rows.result, index, c))
-            let pointer = UnsafeRawPointer(PQgetvalue(rows.result, index, c))
-            var buffer = PostgresReadBuffer(UnsafeRawBufferPointer(start: pointer, count: length))
+            guard let bytes = _bytes(at: column) else { return try T._decodeNull(type: serverType) }
+            var buffer = PostgresReadBuffer(bytes)
             let value = try T(from: &buffer, type: serverType)
             try buffer.expectEnd()
             return value
         } catch {
-            throw PostgresError.decoding(
-                error, column: rows.columns[column], swiftType: T.self, serverType: serverType, query: rows.query)
+            throw _decodingError(error, column: column, swiftType: T.self, serverType: serverType)
         }
+    }
+
+    /// The value's bytes in the libpq result, or nil for NULL.
+    @usableFromInline
+    func _bytes(at column: Int) -> UnsafeRawBufferPointer? {
+        let c = Int32(column)
+        if PQgetisnull(rows.result, index, c) == 1 { return nil }
+        let length = Int(PQgetlength(rows.result, index, c))
+        return UnsafeRawBufferPointer(start: UnsafeRawPointer(PQgetvalue(rows.result, index, c)), count: length)
+    }
+
+    @usableFromInline
+    func _columnOutOfRange(_ column: Int, swiftType: Any.Type) -> PostgresError {
+        var e = PostgresError(
+            code: .decoding, message: "column index \(column) out of range (\(rows.fieldCount) columns)",
+            query: rows.query)
+        e.swiftType = String(describing: swiftType)
+        return e
+    }
+
+    @usableFromInline
+    func _decodingError(
+        _ error: PostgresCodingError, column: Int, swiftType: Any.Type, serverType: PostgresDataType
+    ) -> PostgresError {
+        PostgresError.decoding(
+            error, column: rows.columns[column], swiftType: swiftType, serverType: serverType, query: rows.query)
     }
 }
 
