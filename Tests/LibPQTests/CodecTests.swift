@@ -155,9 +155,15 @@ struct StringCodecTests {
         #expect(codingErrorKind { _ = try decoded(String.self, from: [2] + Array("{}".utf8), type: .jsonb) } == .malformed)
     }
 
-    @Test func invalidUTF8IsMalformed() {
+    @Test func invalidUTF8IsMalformed() throws {
         #expect(codingErrorKind { _ = try decoded(String.self, from: [0x61, 0xFF, 0x62], type: .text) } == .malformed)
         #expect(codingErrorKind { _ = try decoded(String.self, from: [0xED, 0xA0, 0x80], type: .text) } == .malformed)
+        // Past the first eight-byte word of the ASCII check, and in its tail.
+        let ascii = Array("0123456789abcdef0123".utf8)
+        #expect(codingErrorKind { _ = try decoded(String.self, from: ascii + [0xFF], type: .text) } == .malformed)
+        #expect(codingErrorKind { _ = try decoded(String.self, from: Array(ascii[..<9]) + [0xC3] + ascii, type: .text) } == .malformed)
+        #expect(try decoded(String.self, from: ascii, type: .text) == "0123456789abcdef0123")
+        #expect(try decoded(String.self, from: ascii + [0xC3, 0xBC] + ascii, type: .text) == "0123456789abcdef0123ü0123456789abcdef0123")
     }
 
     @Test func nonTextColumnIsTypeMismatch() {
