@@ -94,7 +94,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             return (true, nil)
         }
         if let closed = outcome.closed {
-            request.continuation?.resume(throwing: closed.with(query: request.sql))
+            request.continuation?.resume(throwing: closed.with(query: request.sql).notSent())
             request.continuation = nil
             return
         }
@@ -108,7 +108,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     private func submitOnLoop(_ request: Request) {
         switch state {
         case .closed(let e):
-            complete(request, error: e.with(query: request.sql))
+            complete(request, error: e.with(query: request.sql).notSent())
             return
         case .connecting:  // unreachable: a connection is handed out only once connected
             complete(request, error: PostgresError(code: .protocolViolation, message: "not connected yet", query: request.sql))
@@ -148,7 +148,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             } else {  // unreachable: a connection is handed out only once connected
                 error = PostgresError(code: .protocolViolation, message: "not connected yet")
             }
-            for r in requests { complete(r, error: error.with(query: r.sql)) }
+            for r in requests { complete(r, error: error.with(query: r.sql).notSent()) }
             return
         }
         for r in requests {
@@ -227,11 +227,13 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             connectContinuation = nil
             c.resume(throwing: error)
         }
-        let failed = Array(inflight) + Array(pending) + late
+        let sent = Array(inflight)
+        let unsent = Array(pending) + late
         inflight.removeAll()
         pending.removeAll()
         inflightCount.store(0, ordering: .relaxed)
-        for r in failed { complete(r, error: error.with(query: r.sql)) }
+        for r in sent { complete(r, error: error.with(query: r.sql)) }
+        for r in unsent { complete(r, error: error.with(query: r.sql).notSent()) }
         if let conn {
             PQfinish(conn)
             self.conn = nil
@@ -263,6 +265,13 @@ extension PostgresError {
     func with(query: String) -> PostgresError {
         var e = self
         if e.query == nil { e.query = query }
+        return e
+    }
+
+    /// The same error, for a statement that never reached the server.
+    func notSent() -> PostgresError {
+        var e = self
+        e.statementNotSent = true
         return e
     }
 }

@@ -85,6 +85,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var serverType: PostgresDataType?
     /// For encoding errors: the 1-based parameter number.
     public var parameterIndex: Int?
+    /// True when the statement never reached the server: it was still queued in this process when the
+    /// connection failed or closed. Such a statement can be retried on another connection without risk;
+    /// ``PostgresPool`` does so once by itself.
+    public internal(set) var statementNotSent = false
 
     /// Creates an error.
     public init(code: Code, message: String, serverInfo: ServerInfo? = nil, query: String? = nil) {

@@ -2,6 +2,11 @@ extension PostgresPool: PostgresQueryable {
     /// Runs one statement on a pooled connection, pipelined beside other callers' statements (a shared
     /// lease), and returns its rows. An error in another caller's statement never affects this one.
     ///
+    /// When the connection breaks under the statement (the server restarted, or terminated the backend),
+    /// the statement runs once more on another connection if that cannot repeat an effect: it never
+    /// reached the server (``PostgresError/statementNotSent``), or it is marked read-only
+    /// (``PostgresQuery/isReadOnly``). Otherwise the error is thrown: the statement may have run.
+    ///
     /// Do not send transaction control (`BEGIN`, `COMMIT`...) here: use
     /// ``withTransaction(isolation:readOnly:deferrable:callerIsolation:_:)``.
     ///
@@ -12,17 +17,44 @@ extension PostgresPool: PostgresQueryable {
     @discardableResult
     public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try PostgresConnection.validate(query)
-        let leased = try await acquire(.shared, timeout: timeout)
-        defer { release(leased.leased) }
-        metrics.depth.record(leased.leased.lease.depth)
-        let start = dependencies.clock.now
-        do {
-            let rows = try await leased.leased.connection.query(query, timeout: leased.remaining)
-            metrics.query.record(dependencies.clock.now - start)
-            return rows
-        } catch {
-            metrics.error(error)
-            throw error
+        let clock = dependencies.clock
+        let deadline = timeout.map { clock.now + $0 }
+        var retried = false
+        while true {
+            let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now })
+            metrics.depth.record(leased.leased.lease.depth)
+            let start = clock.now
+            do {
+                let rows = try await leased.leased.connection.query(query, timeout: leased.remaining)
+                release(leased.leased)
+                metrics.query.record(clock.now - start)
+                return rows
+            } catch let error as PostgresError {
+                release(leased.leased)
+                // The connection broke under the statement: run it again on another connection, once, when
+                // that cannot repeat an effect (it never reached the server, or it only reads).
+                if !retried, Self.isRetryable(error, query: query) {
+                    retried = true
+                    logger.debug("retrying a statement after its connection broke", metadata: ["error.code": "\(error.code)"])
+                    continue
+                }
+                metrics.error(error)
+                throw error
+            } catch {
+                release(leased.leased)
+                metrics.error(error)
+                throw error
+            }
+        }
+    }
+
+    /// Whether a statement that failed with `error` may run again elsewhere: its connection broke or
+    /// closed, and either it never reached the server or it was marked read-only.
+    static func isRetryable(_ error: PostgresError, query: PostgresQuery) -> Bool {
+        switch error.code {
+        case .connection, .connectionClosed: error.statementNotSent || query.isReadOnly
+        case .closed: error.statementNotSent
+        default: false
         }
     }
 
