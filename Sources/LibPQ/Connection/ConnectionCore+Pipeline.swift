@@ -318,14 +318,14 @@ extension ConnectionCore {
             }
             if error.sqlState == "57014" {
                 if request.cancelRequested {
-                    if request.serverCancelSent { unsettledCancels = max(0, unsettledCancels - 1) }
                     error = PostgresError(code: request.cancelReason, message: "cancelled on the server", query: request.sql)
-                } else if !request.retried, unsettledCancels > 0, error.serverInfo?.message.contains("user request") == true,
+                } else if !request.retried, cancelsSent > 0, error.serverInfo?.message.contains("user request") == true,
                     PQtransactionStatus(conn) == PQTRANS_IDLE
                 {
-                    unsettledCancels -= 1
-                    // A cancel meant for the statement before it arrived late and hit this one, which
-                    // was rolled back: run it again.
+                    // This connection sent a cancel, and one hit a statement whose caller never asked: a cancel
+                    // meant for an earlier statement arrived late (the server may act on it only once the next
+                    // statement runs). The statement was rolled back: run it again, once. (Counting cancels in
+                    // flight instead proved fragile: the server gives no way to tell which one it acted on.)
                     request.resetForRetry()
                     pending.prepend(request)
                     return
@@ -381,7 +381,7 @@ extension ConnectionCore {
         // Only the statement at the head of the pipeline is running on the server. A later one is cancelled
         // when it reaches the head (see `finish`), so a cancel never hits another caller's statement.
         if position == 0 {
-            sendServerCancel()
+            sendServerCancel(for: request)
         } else {
             request.serverCancelSent = false  // sent by `cancelHeadIfRequested` when it reaches the head
         }
@@ -393,17 +393,28 @@ extension ConnectionCore {
             head.continuation != nil
         else { return }
         head.serverCancelSent = true
-        sendServerCancel()
+        sendServerCancel(for: head)
     }
 
-    /// Sends a cancel request on a Dispatch thread: `PQcancel` blocks until the server answers.
-    func sendServerCancel() {
+    /// Sends a cancel request on a Dispatch thread (`PQcancel` blocks until the server answers), and sends
+    /// it again while `request` still runs: a cancel that reaches the server between two statements is
+    /// dropped (or hits the next one; see `finish`), so one attempt is not enough. Up to 5 attempts, 200 ms,
+    /// 400 ms, ... apart.
+    func sendServerCancel(for request: Request, attempt: Int = 1) {
         guard let handle = cancelHandle else { return }
-        unsettledCancels += 1
-        logger.debug("sending cancel request")
+        cancelsSent += 1
+        logger.debug("sending cancel request", metadata: ["attempt": "\(attempt)"])
         DispatchQueue.global().async {
             var buffer = [CChar](repeating: 0, count: 256)
             _ = PQcancel(handle.pointer, &buffer, Int32(buffer.count))
+        }
+        guard attempt < 5 else { return }
+        let delay = UInt64(200_000_000) << UInt64(attempt - 1)
+        _ = loop.schedule(at: monotonicNanoseconds() &+ delay) { [weak self] in
+            guard let self, case .ready = self.state, request.continuation != nil,
+                self.inflight.first === request
+            else { return }
+            self.sendServerCancel(for: request, attempt: attempt + 1)
         }
     }
 }

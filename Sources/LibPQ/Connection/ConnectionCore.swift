@@ -44,8 +44,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     var cancelHandle: CancelHandle?
     /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
     var groupingDisabled = false
-    /// Server cancels sent whose effect has not been seen yet (a late one may hit the next statement).
-    var unsettledCancels = 0
+    /// Server cancels this connection sent (a late one may hit the next statement).
+    var cancelsSent = 0
     var notificationHandler: (@Sendable (PostgresNotification) -> Void)?
     /// Called on the loop when the connection closes (after requests were failed).
     var onClose: (@Sendable (PostgresError) -> Void)?

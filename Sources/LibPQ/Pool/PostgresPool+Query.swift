@@ -19,7 +19,7 @@ extension PostgresPool: PostgresQueryable {
         try PostgresConnection.validate(query)
         let clock = dependencies.clock
         let deadline = timeout.map { clock.now + $0 }
-        var retried = false
+        var retries = 0
         while true {
             let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now })
             metrics.depth.record(leased.leased.lease.depth)
@@ -30,11 +30,14 @@ extension PostgresPool: PostgresQueryable {
                 metrics.query.record(clock.now - start)
                 return rows
             } catch let error as PostgresError {
-                release(leased.leased)
-                // The connection broke under the statement: run it again on another connection, once, when
-                // that cannot repeat an effect (it never reached the server, or it only reads).
-                if !retried, Self.isRetryable(error, query: query) {
-                    retried = true
+                // A broken connection is not handed out again (its close may not have been seen yet).
+                let broken = error.code == .connection || error.code == .connectionClosed || error.code == .closed
+                release(leased.leased, reusable: !broken)
+                // The connection broke under the statement: run it again on another connection when that
+                // cannot repeat an effect: it never reached the server (a few times: that is free), or it
+                // only reads (once).
+                if Self.isRetryable(error, query: query), retries < (error.statementNotSent ? 3 : 1) {
+                    retries += 1
                     logger.debug("retrying a statement after its connection broke", metadata: ["error.code": "\(error.code)"])
                     continue
                 }
