@@ -1,5 +1,5 @@
 import Foundation
-import LibPQ
+@testable import LibPQ
 import TestSupport
 import Testing
 
@@ -111,6 +111,23 @@ struct ReadOnlyGroupTests {
         }
     }
 
+    @Test func aBeginSentTogetherWithReadOnlyQueriesKeepsItsTransactionWritable() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            try await c.execute(script: "CREATE TABLE t (x int8)")
+            let other = try await TestDatabase.connect(schema: schema)
+            // BEGIN and read-only queries leave in the same loop turn, before BEGIN's answer is in.
+            let results = await Self.together(12) { i -> Bool in
+                let q: PostgresQuery = i == 0 ? "BEGIN" : PostgresQuery(stringLiteral: "SELECT 1").readOnly()
+                return (try? await other.query(q)) != nil
+            }
+            #expect(results.values.allSatisfy { $0 })
+            try await other.query("INSERT INTO t VALUES (1)")
+            try await other.query("COMMIT")
+            #expect(try await c.query("SELECT count(*) FROM t")[0].decode(Int64.self, at: 0) == 1)
+            await other.close()
+        }
+    }
+
     @Test func readOnlyQueriesInsideATransactionDoNotMakeItReadOnly() async throws {
         try await TestDatabase.withPool { pool, _ in
             try await pool.query("CREATE TABLE t (x int8)")
@@ -140,5 +157,17 @@ extension String {
         var binds = PostgresBindings()
         binds.append(value)
         return PostgresQuery(unsafeSQL: self, binds: binds).readOnly()
+    }
+}
+
+@Suite struct TransactionStartDetectionTests {
+    @Test(arguments: [
+        ("BEGIN", true), ("begin isolation level serializable", true), ("  \n\tStart Transaction", true),
+        ("/* a comment */ BEGIN", true), ("-- line\nBEGIN", true), ("(BEGIN)", true),
+        ("SELECT 1", false), ("COMMIT", false), ("/* BEGIN */ SELECT 1", false), ("-- BEGIN", false),
+        ("/* unterminated BEGIN", false), ("", false), ("BEG", false), ("STARTLE", true),
+    ])
+    func recognisesStatementsThatOpenATransaction(_ sql: String, _ expected: Bool) {
+        #expect(PostgresQuery.startsTransaction(sql) == expected)
     }
 }

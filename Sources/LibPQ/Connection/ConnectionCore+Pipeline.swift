@@ -52,7 +52,13 @@ extension ConnectionCore {
                     // Two or more read-only queries in a row: start a group behind its guard.
                     let guardRequest = Request(kind: .query(Self.readOnlyGuard))
                     guardRequest.isGroupGuard = true
-                    guard send(guardRequest, conn: conn, sync: false) else { return }
+                    guard send(guardRequest, conn: conn, sync: false) else {
+                        pending.prepend(next)
+                        if case .ready = state {
+                            shutdown(PostgresError(code: .connection, message: "libpq refused a statement: \(lastErrorMessage())"))
+                        }
+                        return
+                    }
                     inflight.append(guardRequest)
                     inGroup = true
                 }
@@ -87,13 +93,24 @@ extension ConnectionCore {
     /// (SQLSTATE 25006), so no write is ever tied to another caller's statement.
     static let readOnlyGuard = PostgresQuery(unsafeSQL: "SELECT set_config('transaction_read_only', 'on', true)")
 
-    /// Whether a read-only group may start now: grouping is on, no transaction block is open (the guard
-    /// would make it read-only), and the pipeline has room for the guard and two members.
+    /// Whether a read-only group may start now: grouping is on, no transaction block is open or being
+    /// opened (the guard would make it read-only), and the pipeline has room for the guard and two members.
+    ///
+    /// libpq reports the transaction status only while nothing is in flight (else `PQTRANS_ACTIVE`), so
+    /// the connection remembers whether it sent something that may have opened a block (`BEGIN`,
+    /// `START`, a script) and forgets it once libpq reports the session idle again.
     private func canStartGroup(_ conn: OpaquePointer) -> Bool {
-        configuration.groupsReadOnlyQueries && !groupingDisabled
-            && inflight.count + 3 <= configuration.maximumPipelineDepth
-            && PQtransactionStatus(conn) == PQTRANS_IDLE
-            && !inflight.contains(where: { !$0.isReadOnlyQuery && !$0.isGroupGuard })
+        guard configuration.groupsReadOnlyQueries, !groupingDisabled,
+            inflight.count + 3 <= configuration.maximumPipelineDepth
+        else { return false }
+        if inflight.isEmpty {
+            switch PQtransactionStatus(conn) {
+            case PQTRANS_IDLE: transactionMayBeOpen = false
+            case PQTRANS_INTRANS, PQTRANS_INERROR: transactionMayBeOpen = true
+            default: break
+            }
+        }
+        return !transactionMayBeOpen
     }
 
     /// Queues one query into libpq's output buffer, with its sync point unless `sync` is false (a group
@@ -124,6 +141,7 @@ extension ConnectionCore {
             return PQsendQueryParams(conn, query.sql, n, types, values, lengths, formats, 1) == 1
         }
         if ok { queuedSomething = true }
+        if request.mayOpenTransaction { transactionMayBeOpen = true }
         request.syncAfter = sync
         request.commandsLeft = request.sentPrepare ? 2 : 1
         guard ok, !sync || PQpipelineSync(conn) == 1 else {
@@ -162,6 +180,7 @@ extension ConnectionCore {
             return
         }
         scriptInFlight = true
+        transactionMayBeOpen = true  // a script may leave a transaction block open
         inflight.append(request)
     }
 

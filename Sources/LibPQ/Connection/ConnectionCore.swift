@@ -42,6 +42,9 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// Prepared statements to deallocate, sent before the next request.
     var deallocations: [String] = []
     var cancelHandle: CancelHandle?
+    /// Whether a statement that may have opened a transaction block was sent since libpq last reported the
+    /// session idle (read-only groups wait until it is false).
+    var transactionMayBeOpen = false
     /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
     var groupingDisabled = false
     /// Server cancels this connection sent (a late one may hit the next statement).

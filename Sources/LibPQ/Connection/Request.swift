@@ -78,6 +78,13 @@ final class Request: @unchecked Sendable {
         return false
     }
 
+    /// Whether it may open a transaction block (`BEGIN`, `START TRANSACTION`), so that the transaction status
+    /// libpq last reported may be stale until its result is in. Computed once.
+    lazy var mayOpenTransaction: Bool = {
+        guard case .query(let q) = kind, !q.isReadOnly else { return false }
+        return PostgresQuery.startsTransaction(q.sql)
+    }()
+
     var isScript: Bool {
         if case .script = kind { return true }
         return false

@@ -51,6 +51,29 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         return copy
     }
 
+    /// Whether `sql`'s first keyword, after white space, `(` and comments, is `BEGIN` or `START`.
+    static func startsTransaction(_ sql: String) -> Bool {
+        let bytes = Array(sql.utf8.prefix(4096))
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x28 {  // space, tab, newlines, "("
+                i += 1
+            } else if c == 0x2D, i + 1 < bytes.count, bytes[i + 1] == 0x2D {  // -- comment
+                while i < bytes.count && bytes[i] != 0x0A { i += 1 }
+            } else if c == 0x2F, i + 1 < bytes.count, bytes[i + 1] == 0x2A {  // /* comment */
+                i += 2
+                while i + 1 < bytes.count && !(bytes[i] == 0x2A && bytes[i + 1] == 0x2F) { i += 1 }
+                i += 2
+            } else {
+                break
+            }
+        }
+        guard i < bytes.count else { return false }
+        let word = String(decoding: bytes[i..<min(i + 5, bytes.count)], as: UTF8.self).lowercased()
+        return word == "begin" || word == "start"
+    }
+
     /// The SQL text only; bound values are never printed.
     public var description: String { sql }
 
