@@ -102,6 +102,23 @@ struct PoolIntegrationTests {
         }
     }
 
+    @Test func beginThroughASharedQueryIsRefusedBeforeAnythingIsSent() async throws {
+        try await TestDatabase.withPool { pool, _ in
+            for sql in ["BEGIN", "  start transaction isolation level serializable", "/* x */ begin;"] {
+                let error = try await #require(throws: PostgresError.self) {
+                    try await pool.query(PostgresQuery(stringLiteral: sql))
+                }
+                #expect(error.code == .unsupportedStatement)
+                #expect(error.description.contains("withTransaction"))
+            }
+            // Statements that merely look alike run.
+            #expect(try await pool.query("SELECT 'BEGIN'::text")[0].decode(String.self, at: 0) == "BEGIN")
+            try await pool.withTransaction { tx in
+                #expect(try await tx.query("SELECT 1::int8")[0].decode(Int64.self, at: 0) == 1)
+            }
+        }
+    }
+
     @Test func waitersWithDifferentDeadlinesEachFailAtTheirOwn() async throws {
         try await TestDatabase.withPool({ $0.maximumConnections = 1; $0.acquireTimeout = .seconds(30) }) { pool, _ in
             let latch = Latch()

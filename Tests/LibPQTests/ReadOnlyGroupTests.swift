@@ -165,7 +165,7 @@ extension String {
         ("BEGIN", true), ("begin isolation level serializable", true), ("  \n\tStart Transaction", true),
         ("/* a comment */ BEGIN", true), ("-- line\nBEGIN", true), ("(BEGIN)", true),
         ("SELECT 1", false), ("COMMIT", false), ("/* BEGIN */ SELECT 1", false), ("-- BEGIN", false),
-        ("/* unterminated BEGIN", false), ("", false), ("BEG", false), ("STARTLE", true),
+        ("/* unterminated BEGIN", false), ("", false), ("BEG", false), ("STARTLE", false), ("begin_work()", false), ("Begin;", true),
     ])
     func recognisesStatementsThatOpenATransaction(_ sql: String, _ expected: Bool) {
         #expect(PostgresQuery.startsTransaction(sql) == expected)

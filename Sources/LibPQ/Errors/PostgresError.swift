@@ -8,6 +8,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         enum Base: String, Sendable {
             case invalidConfiguration, connection, connectionClosed, server, decoding, encoding, timeout
             case cancelled, closed, tooManyParameters, poolExhausted, poolShutdown, queueFull, protocolViolation
+            case unsupportedStatement
         }
         let base: Base
 
@@ -39,6 +40,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let queueFull = Code(base: .queueFull)
         /// libpq reported something this package did not expect.
         public static let protocolViolation = Code(base: .protocolViolation)
+        /// The statement cannot run through this call; nothing was sent. For example `BEGIN` through
+        /// ``PostgresPool/query(_:timeout:)``, whose connection other callers share: use
+        /// ``PostgresPool/withTransaction(isolation:readOnly:deferrable:callerIsolation:_:)``.
+        public static let unsupportedStatement = Code(base: .unsupportedStatement)
 
         public var description: String { base.rawValue }
     }

@@ -7,16 +7,24 @@ extension PostgresPool: PostgresQueryable {
     /// reached the server (``PostgresError/statementNotSent``), or it is marked read-only
     /// (``PostgresQuery/isReadOnly``). Otherwise the error is thrown: the statement may have run.
     ///
-    /// Do not send transaction control (`BEGIN`, `COMMIT`...) here: use
+    /// Transaction control does not belong here: `BEGIN` and `START TRANSACTION` are refused with
+    /// `unsupportedStatement` (the transaction would take in other callers' statements); use
     /// ``withTransaction(isolation:readOnly:deferrable:callerIsolation:_:)``.
     ///
     /// - Parameter timeout: bounds the whole call, waiting for a connection included; when it passes the
     ///   call throws `timeout` (and the statement is cancelled on the server).
-    /// - Throws: ``PostgresError``: `poolExhausted` after ``Configuration/acquireTimeout``, `queueFull`,
+    /// - Throws: ``PostgresError``: `unsupportedStatement` for `BEGIN`/`START`, `poolExhausted` after
+    ///   ``Configuration/acquireTimeout``, `queueFull`,
     ///   `poolShutdown`, `cancelled`, `timeout`, and what ``PostgresConnection/query(_:timeout:)`` throws.
     @discardableResult
     public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try PostgresConnection.validate(query)
+        if PostgresQuery.startsTransaction(query.sql) {
+            throw PostgresError(
+                code: .unsupportedStatement,
+                message: "a transaction cannot start on a shared pooled connection; use withTransaction",
+                query: query.sql)
+        }
         let clock = dependencies.clock
         let deadline = timeout.map { clock.now + $0 }
         var retries = 0

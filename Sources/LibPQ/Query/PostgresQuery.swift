@@ -69,8 +69,16 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
                 break
             }
         }
-        guard i < bytes.count else { return false }
-        let word = String(decoding: bytes[i..<min(i + 5, bytes.count)], as: UTF8.self).lowercased()
+        guard i + 5 <= bytes.count else { return false }
+        if i + 5 < bytes.count {  // the keyword must end there
+            let next = bytes[i + 5] | 0x20
+            if (next >= 0x61 && next <= 0x7A) || (bytes[i + 5] >= 0x30 && bytes[i + 5] <= 0x39) || bytes[i + 5] == 0x5F
+                || bytes[i + 5] >= 0x80
+            {
+                return false
+            }
+        }
+        let word = String(decoding: bytes[i..<i + 5], as: UTF8.self).lowercased()
         return word == "begin" || word == "start"
     }
 
