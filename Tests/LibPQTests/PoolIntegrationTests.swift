@@ -113,9 +113,10 @@ struct PoolIntegrationTests {
             }
             // Statements that merely look alike run.
             #expect(try await pool.query("SELECT 'BEGIN'::text")[0].decode(String.self, at: 0) == "BEGIN")
-            try await pool.withTransaction { tx in
-                #expect(try await tx.query("SELECT 1::int8")[0].decode(Int64.self, at: 0) == 1)
+            let one = try await pool.withTransaction { tx in
+                try await tx.query("SELECT 1::int8")[0].decode(Int64.self, at: 0)
             }
+            #expect(one == 1)
         }
     }
 

@@ -53,7 +53,12 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
 
     /// Whether `sql`'s first keyword, after white space, `(` and comments, is `BEGIN` or `START`.
     static func startsTransaction(_ sql: String) -> Bool {
-        let bytes = Array(sql.utf8.prefix(4096))
+        // Native strings are contiguous UTF-8: read them in place (this runs for every pooled query).
+        if let answer = sql.utf8.withContiguousStorageIfAvailable({ startsTransaction(utf8: $0) }) { return answer }
+        return Array(sql.utf8).withUnsafeBufferPointer { startsTransaction(utf8: $0) }
+    }
+
+    private static func startsTransaction(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         while i < bytes.count {
             let c = bytes[i]
