@@ -1,3 +1,4 @@
+import Foundation
 @testable import LibPQ
 import TestSupport
 import Testing
@@ -77,5 +78,26 @@ struct QueryTimeoutTests {
         #expect(error.description.contains("before it was sent"))
         _ = try await slow.value
         await c.close()
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct ConnectionCloseTests {
+    private static func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    @Test(arguments: ["epoll", "dispatch"])
+    func closingConnectionsReleasesTheirSocketsOnEitherLoop(_ loop: String) async throws {
+        // Warm up (libpq and the loop open what they keep for the process).
+        await (try TestDatabase.connect { $0.eventLoop = loop == "epoll" ? .epoll : .dispatch }).close()
+        let before = Self.openDescriptors()
+        for _ in 0..<20 {
+            let c = try await TestDatabase.connect { $0.eventLoop = loop == "epoll" ? .epoll : .dispatch }
+            #expect(try await c.query("SELECT 1::int8")[0].decode(Int64.self, at: 0) == 1)
+            await c.close()
+        }
+        // The Dispatch loop closes a socket once its sources' cancel handlers have run, on its queue.
+        #expect(await TestDatabase.eventually { Self.openDescriptors() <= before + 2 }, "\(Self.openDescriptors()) open, \(before) before")
     }
 }

@@ -224,7 +224,15 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             defer { inbox.requests.removeAll() }
             return inbox.requests
         }
-        if let registration { loop.deregister(registration) }
+        // libpq closes the socket in PQfinish: only once the loop has let go of the descriptor.
+        let finishing = conn
+        conn = nil
+        let finish = { if let finishing { PQfinish(finishing) } }
+        if let registration {
+            loop.deregister(registration, then: finish)
+        } else {
+            finish()
+        }
         registration = nil
         if let c = connectContinuation {
             connectContinuation = nil
@@ -237,10 +245,6 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         inflightCount.store(0, ordering: .relaxed)
         for r in sent { complete(r, error: error.with(query: r.sql)) }
         for r in unsent { complete(r, error: error.with(query: r.sql).notSent()) }
-        if let conn {
-            PQfinish(conn)
-            self.conn = nil
-        }
         cancelHandle = nil  // freed when a cancel still being sent on another thread is done with it
         logger.debug("connection closed", metadata: ["reason": "\(error.code)"])
         onClose?(error)

@@ -54,8 +54,23 @@ final class DispatchLoop: IOLoop, @unchecked Sendable {
     }
 
     func deregister(_ registration: IORegistration) {
-        guard let s = sources.removeValue(forKey: registration.id) else { return }
+        deregister(registration, then: {})
+    }
+
+    func deregister(_ registration: IORegistration, then released: @escaping () -> Void) {
+        guard let s = sources.removeValue(forKey: registration.id) else {
+            released()
+            return
+        }
         holders[registration.id] = nil
+        // Both cancel handlers run on the queue; the descriptor may be closed after the second.
+        var remaining = 2
+        let handler: () -> Void = {
+            remaining -= 1
+            if remaining == 0 { released() }
+        }
+        s.read.setCancelHandler(handler: handler)
+        s.write.setCancelHandler(handler: handler)
         s.read.cancel()
         s.write.cancel()
         // A suspended source must be resumed before it is released; after cancel its handler won't run.

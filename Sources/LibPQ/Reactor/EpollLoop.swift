@@ -79,6 +79,11 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         }
     }
 
+    func deregister(_ registration: IORegistration, then released: @escaping () -> Void) {
+        deregister(registration)
+        released()
+    }
+
     func deregister(_ registration: IORegistration) {
         guard let entry = handlers.removeValue(forKey: registration.id) else { return }
         var ev = epoll_event()

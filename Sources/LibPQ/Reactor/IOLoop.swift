@@ -22,6 +22,10 @@ protocol IOLoop: AnyObject, Sendable {
     func update(_ registration: IORegistration, readable: Bool, writable: Bool)
     /// Stops watching. Loop only. Safe to call for a descriptor libpq has already closed.
     func deregister(_ registration: IORegistration)
+    /// Stops watching, then runs `released` on the loop once the loop no longer uses the descriptor, so
+    /// it may be closed (at once for epoll; after the sources' cancel handlers for Dispatch, which must
+    /// not see their descriptor closed before). Loop only.
+    func deregister(_ registration: IORegistration, then released: @escaping () -> Void)
     /// Runs `job` on the loop once the monotonic clock (``monotonicNanoseconds()``) reaches `deadline`,
     /// unless the timer is cancelled first. Loop only.
     func schedule(at deadline: UInt64, _ job: @escaping () -> Void) -> LoopTimer
