@@ -188,12 +188,16 @@ public struct PostgresRow: Sendable {
     /// Throws when the row has fewer columns than the tuple.
     @inlinable
     public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
+        // Note: Swift 6.3 does not specialise the calls a pack expansion makes, so each element still
+        // decodes through the generic path (an `Optional` element looks up its metadata at run time).
         var i = 0
-        func next<U: PostgresDecodable>(_ t: U.Type) throws -> U {
-            defer { i += 1 }
-            return try _decode(t, at: i)
-        }
-        return (repeat try next((each T).self))
+        return (repeat try _decodeNext((each T).self, &i))
+    }
+
+    @inlinable
+    func _decodeNext<U: PostgresDecodable>(_ type: U.Type, _ column: inout Int) throws -> U {
+        defer { column += 1 }
+        return try _decode(type, at: column)
     }
 
     /// Decodes the named columns into a tuple: `row.decode((Int, String).self, columns: "id", "token")`.
