@@ -95,7 +95,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LibPQTests",
-            dependencies: ["LibPQ", "TestSupport"],
+            dependencies: [
+                "LibPQ", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

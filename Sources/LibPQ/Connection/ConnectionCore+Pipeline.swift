@@ -15,9 +15,12 @@ extension ConnectionCore {
         var sent = false
         /// The last member of the read-only group being built, still without its sync point.
         var groupTail: Request?
+        var groupMembers = 0
         func closeGroup() -> Bool {
             guard let tail = groupTail else { return true }
             groupTail = nil
+            groupSizes.record(groupMembers)
+            groupMembers = 0
             tail.syncAfter = true
             guard PQpipelineSync(conn) == 1 else {
                 shutdown(PostgresError(code: .connection, message: "libpq refused a pipeline sync: \(lastErrorMessage())"))
@@ -67,7 +70,10 @@ extension ConnectionCore {
             }
             if send(next, conn: conn, sync: !inGroup) {
                 inflight.append(next)
-                if inGroup { groupTail = next }
+                if inGroup {
+                    groupTail = next
+                    groupMembers += 1
+                }
                 sent = true
             } else {
                 // libpq refused the command (out of memory, or the connection broke).
@@ -221,6 +227,7 @@ extension ConnectionCore {
                         head.resetForResend()
                         pending.insert(head, at: resent)
                         resent += 1
+                        groupResends.increment()
                     } else {
                         finish(head, conn: conn)
                     }
@@ -255,6 +262,7 @@ extension ConnectionCore {
                     head.resetForResend()
                     pending.insert(head, at: resent)
                     resent += 1
+                    groupResends.increment()
                 } else {
                     finish(head, conn: conn)
                 }

@@ -1,6 +1,7 @@
 import CLibPQ
 import DequeModule
 import Logging
+import Metrics
 import Synchronization
 
 /// The engine of one connection. It owns the `PGconn` and runs every libpq call for it on its event loop
@@ -64,6 +65,11 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     let inflightCount = Atomic<Int>(0)
     /// Results returned to callers and not yet freed.
     let openResults = ResultCounter()
+    /// `psql.connection.read_only_group.size` (recorder): statements per read-only group sent.
+    let groupSizes = Recorder(label: "psql.connection.read_only_group.size", aggregate: true)
+    /// `psql.connection.read_only_group.resent` (counter): group members skipped by the server after an
+    /// earlier member failed, and sent again.
+    let groupResends = Counter(label: "psql.connection.read_only_group.resent")
 
     private static let ids = Atomic<Int>(0)
 
