@@ -85,6 +85,32 @@ struct ReadOnlyGroupTests {
         await c.close()
     }
 
+    @Test func aStatementWhoseParseWasSkippedInAFailedGroupStillRunsForTheNextCaller() async throws {
+        let c = try await TestDatabase.connect()
+        for round in 0..<3 {
+            let unique = "SELECT $1::int8 AS skipped_\(round)"
+            // In order: a failing group member, a member that prepares `unique` (skipped by the server, so
+            // never prepared), then a plain statement with the same text right after the group, which finds
+            // the name in the cache and executes it.
+            let results = await Self.together(3) { i -> Result<Int64, PostgresError> in
+                var binds = PostgresBindings()
+                binds.append(Int64(i))
+                let q: PostgresQuery = switch i {
+                case 0: PostgresQuery(unsafeSQL: "SELECT 1 / ($1::int8 - $1::int8) AS failing_\(round)", binds: binds).readOnly()
+                case 1: PostgresQuery(unsafeSQL: unique, binds: binds).readOnly()
+                default: PostgresQuery(unsafeSQL: unique, binds: binds)
+                }
+                do {
+                    return .success(try await c.query(q)[0].decode(Int64.self, at: 0))
+                } catch { return .failure(error as! PostgresError) }
+            }
+            #expect(throws: PostgresError.self) { try results[0]!.get() }
+            #expect(try results[1]!.get() == 1)
+            #expect(try results[2]!.get() == 2, "round \(round)")
+        }
+        await c.close()
+    }
+
     @Test func aWriteMarkedReadOnlyIsRefusedInAGroupAndWritesNothing() async throws {
         try await TestDatabase.withSchema { c, schema in
             try await c.execute(script: "CREATE TABLE t (x int8)")
@@ -166,6 +192,8 @@ extension String {
         ("/* a comment */ BEGIN", true), ("-- line\nBEGIN", true), ("(BEGIN)", true),
         ("SELECT 1", false), ("COMMIT", false), ("/* BEGIN */ SELECT 1", false), ("-- BEGIN", false),
         ("/* unterminated BEGIN", false), ("", false), ("BEG", false), ("STARTLE", false), ("begin_work()", false), ("Begin;", true),
+        ("\u{0C}BEGIN", true), ("\u{0B}\tstart transaction", true), ("/* a /* nested */ comment */ BEGIN", true),
+        ("/* a /* nested */ BEGIN */ SELECT 1", false),
     ])
     func recognisesStatementsThatOpenATransaction(_ sql: String, _ expected: Bool) {
         #expect(PostgresQuery.startsTransaction(sql) == expected)

@@ -28,9 +28,11 @@ extension ConnectionCore {
             }
             return true
         }
+        // `next` stays in `pending` until it is handed to libpq, so a failure on the way (which shuts the
+        // connection down and fails everything in `pending` and `inflight`) never loses it.
         while let next = pending.first, !scriptInFlight {
             if next.isScript {
-                // A script runs alone, outside pipeline mode.
+                // A script runs alone, outside pipeline mode (no group can be open: nothing is in flight).
                 guard inflight.isEmpty else { break }
                 pending.removeFirst()
                 sendScript(next, conn: conn)
@@ -38,8 +40,8 @@ extension ConnectionCore {
                 break
             }
             guard inflight.count < configuration.maximumPipelineDepth else { break }
-            pending.removeFirst()
             if next.cancelRequested {
+                pending.removeFirst()
                 complete(next, error: PostgresError(code: next.cancelReason, message: "cancelled before it was sent", query: next.sql))
                 continue
             }
@@ -51,23 +53,27 @@ extension ConnectionCore {
             if next.isReadOnlyQuery {
                 if groupTail != nil {
                     inGroup = true
-                } else if let following = pending.first, following.isReadOnlyQuery, canStartGroup(conn) {
-                    // Two or more read-only queries in a row: start a group behind its guard.
+                } else if pending.count >= 2, pending[pending.index(after: pending.startIndex)].isReadOnlyQuery,
+                    canStartGroup(conn)
+                {
+                    // Two or more read-only queries in a row: start a group behind its guard. The guard is
+                    // the group's tail until a member follows, so the group always gets its sync point.
                     let guardRequest = Request(kind: .query(Self.readOnlyGuard))
                     guardRequest.isGroupGuard = true
                     guard send(guardRequest, conn: conn, sync: false) else {
-                        pending.prepend(next)
                         if case .ready = state {
                             shutdown(PostgresError(code: .connection, message: "libpq refused a statement: \(lastErrorMessage())"))
                         }
                         return
                     }
                     inflight.append(guardRequest)
+                    groupTail = guardRequest
                     inGroup = true
                 }
             } else if groupTail != nil {
                 guard closeGroup() else { return }
             }
+            pending.removeFirst()
             if send(next, conn: conn, sync: !inGroup) {
                 inflight.append(next)
                 if inGroup {
@@ -257,6 +263,7 @@ extension ConnectionCore {
             }
             if status == PGRES_PIPELINE_SYNC {
                 PQclear(result)
+                groupFailed = false
                 inflight.removeFirst()
                 if head.aborted {
                     head.resetForResend()
@@ -291,6 +298,7 @@ extension ConnectionCore {
                 request.rows = result
             }
         case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
+            if !request.syncAfter { groupFailed = true }  // the rest of its group will be skipped
             if request.error == nil {
                 request.error = PostgresError.server(result, query: request.sql, secrets: configuration.secrets)
                 if request.sentPrepare && request.resultCount == 0, let key = request.cacheKey,
@@ -320,9 +328,9 @@ extension ConnectionCore {
         guard request.continuation != nil else {  // internal request
             request.rows.map { PQclear($0) }
             request.rows = nil
-            if request.isGroupGuard, let error = request.error {
-                // Should never happen; if it does, stop grouping on this connection rather than resending
-                // the group's members into the same failure.
+            if request.isGroupGuard, let error = request.error, error.sqlState != "57014" {
+                // Should never happen (a stray cancel aside); if it does, stop grouping on this connection
+                // rather than resending the group's members into the same failure.
                 groupingDisabled = true
                 logger.warning("read-only grouping turned off on this connection", metadata: ["error.code": "\(error.sqlState ?? "")"])
             }
@@ -332,12 +340,13 @@ extension ConnectionCore {
             let stalePlan = error.sqlState == "0A000"
                 && error.serverInfo?.message.contains("cached plan must not change result type") == true
             if let key = request.cacheKey, let name = request.statementName, stalePlan || error.sqlState == "26000" {
-                // "cached plan must not change result type" / "prepared statement does not exist":
-                // forget the statement and run the request again, once, if no transaction was open
-                // (the failed statement was rolled back by its own implicit transaction).
+                // "cached plan must not change result type" / "prepared statement does not exist" (its
+                // Parse was skipped, or the server lost it): forget the statement and run the request
+                // again, once, if no transaction block can be open (the failed statement ran nothing, in
+                // an implicit transaction of its own).
                 statements.remove(key, ifNamed: name)
                 if stalePlan { deallocations.append(name) }
-                if !request.retried, PQtransactionStatus(conn) == PQTRANS_IDLE {
+                if !request.retried, outsideTransactionBlock(conn) {
                     request.resetForRetry()
                     pending.prepend(request)
                     return
@@ -346,13 +355,15 @@ extension ConnectionCore {
             if error.sqlState == "57014" {
                 if request.cancelRequested {
                     error = PostgresError(code: request.cancelReason, message: "cancelled on the server", query: request.sql)
-                } else if !request.retried, cancelsSent > 0, error.serverInfo?.message.contains("user request") == true,
-                    PQtransactionStatus(conn) == PQTRANS_IDLE
+                } else if !request.retried, cancelSentRecently, error.serverInfo?.message.contains("user request") == true,
+                    outsideTransactionBlock(conn)
                 {
-                    // This connection sent a cancel, and one hit a statement whose caller never asked: a cancel
-                    // meant for an earlier statement arrived late (the server may act on it only once the next
-                    // statement runs). The statement was rolled back: run it again, once. (Counting cancels in
-                    // flight instead proved fragile: the server gives no way to tell which one it acted on.)
+                    // This connection sent a cancel in the last seconds, and one hit a statement whose caller
+                    // never asked: a cancel meant for an earlier statement arrived late (the server may act on
+                    // it only once the next statement runs). The statement was rolled back: run it again,
+                    // once. (Counting cancels in flight proved fragile: the server never says which one it
+                    // acted on. The message test assumes English server messages; otherwise the caller gets
+                    // the error.)
                     request.resetForRetry()
                     pending.prepend(request)
                     return
@@ -396,6 +407,22 @@ extension ConnectionCore {
         }
     }
 
+    /// Whether no transaction block can be open: nothing that may open one was sent since libpq last
+    /// reported the session idle (refreshed here when libpq can tell).
+    func outsideTransactionBlock(_ conn: OpaquePointer) -> Bool {
+        switch PQtransactionStatus(conn) {
+        case PQTRANS_IDLE: transactionMayBeOpen = false
+        case PQTRANS_INTRANS, PQTRANS_INERROR: transactionMayBeOpen = true
+        default: break  // PQTRANS_ACTIVE while anything is in flight: keep what we know
+        }
+        return !transactionMayBeOpen
+    }
+
+    /// Whether this connection sent a cancel request in the last 5 seconds.
+    var cancelSentRecently: Bool {
+        lastCancelSent != 0 && monotonicNanoseconds() &- lastCancelSent < 5_000_000_000
+    }
+
     /// Loop side of a cancel: drop a request not yet sent; ask the server to cancel one that is running.
     func cancelOnLoop(_ request: Request) {
         if let i = pending.firstIndex(where: { $0 === request }) {
@@ -406,8 +433,10 @@ extension ConnectionCore {
         guard let position = inflight.firstIndex(where: { $0 === request }), !request.serverCancelSent else { return }
         request.serverCancelSent = true
         // Only the statement at the head of the pipeline is running on the server. A later one is cancelled
-        // when it reaches the head (see `finish`), so a cancel never hits another caller's statement.
-        if position == 0 {
+        // when it reaches the head (see `finish`), so a cancel never hits another caller's statement. A head
+        // in a read-only group that already failed is not running at all (the server skips it; it will be
+        // resent, and then dropped before sending).
+        if position == 0 && !groupFailed {
             sendServerCancel(for: request)
         } else {
             request.serverCancelSent = false  // sent by `cancelHeadIfRequested` when it reaches the head
@@ -417,25 +446,26 @@ extension ConnectionCore {
     /// After the head of the pipeline completed: cancel the new head on the server if its caller asked.
     func cancelHeadIfRequested() {
         guard let head = inflight.first, head.cancelRequested, !head.serverCancelSent,
-            head.continuation != nil
+            head.continuation != nil, !groupFailed
         else { return }
         head.serverCancelSent = true
         sendServerCancel(for: head)
     }
 
-    /// Sends a cancel request on a Dispatch thread (`PQcancel` blocks until the server answers), and sends
-    /// it again while `request` still runs: a cancel that reaches the server between two statements is
-    /// dropped (or hits the next one; see `finish`), so one attempt is not enough. Up to 5 attempts, 200 ms,
-    /// 400 ms, ... apart.
+    /// Sends a cancel request on a Dispatch thread (`PQcancel` blocks until the server answers), and,
+    /// outside transaction blocks, sends it again while `request` still runs: a cancel that reaches the
+    /// server between two statements is dropped (or hits the next one, which is then rerun; see `finish`),
+    /// so one attempt is not always enough. Up to 5 attempts, 200 ms, 400 ms, ... apart. Inside a block a
+    /// stray cancel could not be undone (it would abort the block), so the cancel is sent once.
     func sendServerCancel(for request: Request, attempt: Int = 1) {
-        guard let handle = cancelHandle else { return }
-        cancelsSent += 1
+        guard let handle = cancelHandle, let conn else { return }
+        lastCancelSent = monotonicNanoseconds()
         logger.debug("sending cancel request", metadata: ["attempt": "\(attempt)"])
         DispatchQueue.global().async {
             var buffer = [CChar](repeating: 0, count: 256)
             _ = PQcancel(handle.pointer, &buffer, Int32(buffer.count))
         }
-        guard attempt < 5 else { return }
+        guard attempt < 5, outsideTransactionBlock(conn) else { return }
         let delay = UInt64(200_000_000) << UInt64(attempt - 1)
         _ = loop.schedule(at: monotonicNanoseconds() &+ delay) { [weak self] in
             guard let self, case .ready = self.state, request.continuation != nil,

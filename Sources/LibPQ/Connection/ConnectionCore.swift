@@ -48,8 +48,12 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     var transactionMayBeOpen = false
     /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
     var groupingDisabled = false
-    /// Server cancels this connection sent (a late one may hit the next statement).
-    var cancelsSent = 0
+    /// When this connection last sent a cancel request (``monotonicNanoseconds()``; 0: never). A late one
+    /// may hit the next statement.
+    var lastCancelSent: UInt64 = 0
+    /// Whether a member of the read-only group being answered failed: the members after it up to the
+    /// group's sync point are skipped by the server (and resent), so none of them is cancelled there.
+    var groupFailed = false
     var notificationHandler: (@Sendable (PostgresNotification) -> Void)?
     /// Called on the loop when the connection closes (after requests were failed).
     var onClose: (@Sendable (PostgresError) -> Void)?

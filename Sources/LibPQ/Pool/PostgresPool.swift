@@ -47,8 +47,8 @@ public final class PostgresPool: Service, Sendable {
         var sleepTarget: Duration?
         var wakePending = false
         var lastSnapshot: PoolMetrics.Snapshot?
-        /// What the deadline watcher sleeps until; nil when it does not run (no waiters).
-        var deadlineWatcherTarget: Duration?
+        /// What the deadline watchers sleep until (empty when no waiter waits).
+        var deadlineWatcherTargets: [Duration] = []
     }
 
     enum RunState { case idle, running, finished }
@@ -362,43 +362,36 @@ public final class PostgresPool: Service, Sendable {
         return try await waitForLease(id)
     }
 
-    /// Makes sure a waiter's `deadline` is watched: starts the watcher when none runs, or a one-off sleeper
-    /// when this deadline comes before the one the watcher sleeps until (a shorter per-call timeout).
+    /// Makes sure a waiter's `deadline` is watched: starts a watcher when none sleeps until that deadline
+    /// or earlier. Waiters with the same timeout arrive with ever later deadlines, so one watcher covers
+    /// them all; a shorter per-call timeout starts a second one, which then covers the later short ones.
     private func watchDeadline(_ deadline: Duration) {
-        enum Start { case none, watcher, oneOff }
-        let start = state.withLock { s -> Start in
-            guard let target = s.deadlineWatcherTarget else {
-                s.deadlineWatcherTarget = deadline
-                return .watcher
-            }
-            return deadline < target ? .oneOff : .none
+        let start = state.withLock { s -> Bool in
+            if let earliest = s.deadlineWatcherTargets.min(), earliest <= deadline { return false }
+            s.deadlineWatcherTargets.append(deadline)
+            return true
         }
-        let clock = dependencies.clock
-        switch start {
-        case .none:
-            break
-        case .oneOff:
-            Task {
-                try? await clock.sleep(until: deadline)
-                self.handle { machine, now in machine.timeAdvanced(now: max(now, deadline)) }
-            }
-        case .watcher:
-            Task { await self.deadlineWatcher() }
-        }
+        if start { Task { await self.deadlineWatcher(from: deadline) } }
     }
 
-    /// Sleeps until the earliest waiter's deadline, fails the waiters past theirs, and goes on while
-    /// waiters remain. Later waiters (same timeout, later deadline) need no wake-up of their own.
-    private func deadlineWatcher() async {
+    /// Sleeps until `target`, fails the waiters past their deadline, then goes on with the earliest
+    /// remaining waiter's deadline while no other watcher sleeps until an earlier one.
+    private func deadlineWatcher(from first: Duration) async {
         let clock = dependencies.clock
-        while let target = state.withLock({ $0.deadlineWatcherTarget }) {
+        var target = first
+        while true {
             try? await clock.sleep(until: target)
-            handle { machine, now in machine.timeAdvanced(now: max(now, target)) }
-            let more = state.withLock { s -> Bool in
-                s.deadlineWatcherTarget = s.machine.earliestWaiterDeadline
-                return s.deadlineWatcherTarget != nil
+            let reached = target
+            handle { machine, now in machine.timeAdvanced(now: max(now, reached)) }
+            let next = state.withLock { s -> Duration? in
+                if let i = s.deadlineWatcherTargets.firstIndex(of: reached) { s.deadlineWatcherTargets.remove(at: i) }
+                guard let next = s.machine.earliestWaiterDeadline else { return nil }
+                if let earliest = s.deadlineWatcherTargets.min(), earliest <= next { return nil }
+                s.deadlineWatcherTargets.append(next)
+                return next
             }
-            if !more { return }
+            guard let next else { return }
+            target = next
         }
     }
 

@@ -62,14 +62,25 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         var i = 0
         while i < bytes.count {
             let c = bytes[i]
-            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x28 {  // space, tab, newlines, "("
+            if c == 0x20 || (c >= 0x09 && c <= 0x0D) || c == 0x28 {  // space, \t \n \v \f \r, "("
                 i += 1
             } else if c == 0x2D, i + 1 < bytes.count, bytes[i + 1] == 0x2D {  // -- comment
                 while i < bytes.count && bytes[i] != 0x0A { i += 1 }
-            } else if c == 0x2F, i + 1 < bytes.count, bytes[i + 1] == 0x2A {  // /* comment */
+            } else if c == 0x2F, i + 1 < bytes.count, bytes[i + 1] == 0x2A {  // /* comment */, nested as in PostgreSQL
                 i += 2
-                while i + 1 < bytes.count && !(bytes[i] == 0x2A && bytes[i + 1] == 0x2F) { i += 1 }
-                i += 2
+                var depth = 1
+                while depth > 0 && i + 1 < bytes.count {
+                    if bytes[i] == 0x2A && bytes[i + 1] == 0x2F {
+                        depth -= 1
+                        i += 2
+                    } else if bytes[i] == 0x2F && bytes[i + 1] == 0x2A {
+                        depth += 1
+                        i += 2
+                    } else {
+                        i += 1
+                    }
+                }
+                if depth > 0 { return false }
             } else {
                 break
             }

@@ -80,7 +80,12 @@ final class DispatchLoop: IOLoop, @unchecked Sendable {
 
     func schedule(at deadline: UInt64, _ job: @escaping () -> Void) -> LoopTimer {
         let timer = LoopTimer(deadline: deadline, job: job)
-        let item = DispatchWorkItem { timer.take()?() }
+        // The work item holds the timer until it fires or is cancelled; both break the cycle (a cancelled
+        // item stays queued, small, until its deadline: libdispatch offers no earlier removal).
+        let item = DispatchWorkItem {
+            timer.platformHandle = nil
+            timer.take()?()
+        }
         timer.platformHandle = item
         let now = monotonicNanoseconds()
         let delay = deadline > now ? deadline - now : 0
