@@ -17,7 +17,9 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     /// connection may share a pipeline sync point, so the server runs them as one implicit transaction with
     /// `transaction_read_only` on and answers them with one network write instead of one each. Default
     /// false. A statement marked read-only that writes fails with SQLSTATE 25006 when it shares a sync
-    /// point; see ``readOnly(_:)`` and ``PostgresConfiguration/groupsReadOnlyQueries``.
+    /// point; see ``readOnly(_:)`` and ``PostgresConfiguration/groupsReadOnlyQueries``. ``PostgresPool``
+    /// also runs a read-only statement again when its connection broke under it: mark only statements
+    /// that really just read.
     public var isReadOnly = false
 
     /// Creates a query from SQL text and already-encoded parameters.
