@@ -34,6 +34,13 @@ import Testing
         #expect(Duration.seconds(-1).clampedNanoseconds == 0)
         #expect(Duration.seconds(Int64.max).clampedNanoseconds == UInt64.max / 4)
     }
+
+    @Test func durationsReadWellInMessages() {
+        #expect(Duration.nanoseconds(10_000_361_824).readable == "10 s")
+        #expect(Duration.milliseconds(1500).readable == "1.5 s")
+        #expect(Duration.milliseconds(250).readable == "250 ms")
+        #expect(Duration.microseconds(300).readable == "0.3 ms")
+    }
 }
 
 @Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))

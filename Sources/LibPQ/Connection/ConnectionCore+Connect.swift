@@ -21,7 +21,7 @@ extension ConnectionCore {
             try await Task.sleep(for: timeout)
             loop.execute { [self] in
                 if case .connecting = state {
-                    shutdown(PostgresError(code: .timeout, message: "connecting took longer than \(timeout)"))
+                    shutdown(PostgresError(code: .timeout, message: "connecting took longer than \(timeout.readable)"))
                 }
             }
         }

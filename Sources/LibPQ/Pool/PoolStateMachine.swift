@@ -422,7 +422,7 @@ public struct PoolStateMachine: Sendable {
     }
 
     private func exhaustedError(waited: Duration) -> PostgresError {
-        var message = "no connection became available within \(waited)"
+        var message = "no connection became available within \(waited.readable)"
         if openConnections == 0, let e = lastConnectError {
             message += "; the last connection attempt failed: \(e.code): \(e.message)"
         }

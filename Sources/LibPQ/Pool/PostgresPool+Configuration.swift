@@ -107,4 +107,15 @@ extension Duration {
         let (s, atto) = components
         return Double(s) + Double(atto) * 1e-18
     }
+
+    /// For messages: "10 s", "1.5 s", "250 ms", "0.3 ms".
+    var readable: String {
+        let s = seconds
+        func trimmed(_ v: Double) -> String {
+            let rounded = (v * 10).rounded() / 10
+            return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+        }
+        if s >= 1 { return trimmed(s) + " s" }
+        return trimmed(s * 1000) + " ms"
+    }
 }

@@ -142,7 +142,7 @@ extension PostgresPool: PostgresQueryable {
             return (leased, timeout.map { max(.zero, $0 - waited) })
         } catch var error as PostgresError {
             if error.code == .poolExhausted, let timeout, timeout <= configuration.acquireTimeout {
-                error = PostgresError(code: .timeout, message: "timed out after \(timeout) waiting for a connection")
+                error = PostgresError(code: .timeout, message: "timed out after \(timeout.readable) waiting for a connection")
             }
             metrics.error(error)
             throw error
