@@ -44,8 +44,8 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     /// This query marked read-only (or not): see ``isReadOnly``.
     ///
     /// ```swift
-    /// let rows = try await pool.query(
-    ///     "SELECT * FROM session WHERE token = \(token)".readOnly())
+    /// let lookup: PostgresQuery = "SELECT * FROM session WHERE token = \(token)"
+    /// let rows = try await pool.query(lookup.readOnly())
     /// ```
     public func readOnly(_ readOnly: Bool = true) -> PostgresQuery {
         var copy = self
