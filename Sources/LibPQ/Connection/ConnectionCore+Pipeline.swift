@@ -229,14 +229,7 @@ extension ConnectionCore {
                 if head.commandsLeft == 0 && !head.syncAfter {
                     // A group member before the group's last: complete now, the sync point comes later.
                     inflight.removeFirst()
-                    if head.aborted {
-                        head.resetForResend()
-                        pending.insert(head, at: resent)
-                        resent += 1
-                        groupResends.increment()
-                    } else {
-                        finish(head, conn: conn)
-                    }
+                    settle(head, conn: conn, resent: &resent)
                     if case .ready = state {} else { return }
                     cancelHeadIfRequested()
                 }
@@ -265,14 +258,7 @@ extension ConnectionCore {
                 PQclear(result)
                 groupFailed = false
                 inflight.removeFirst()
-                if head.aborted {
-                    head.resetForResend()
-                    pending.insert(head, at: resent)
-                    resent += 1
-                    groupResends.increment()
-                } else {
-                    finish(head, conn: conn)
-                }
+                settle(head, conn: conn, resent: &resent)
                 if case .ready = state {} else { return }
                 cancelHeadIfRequested()
                 continue
@@ -283,6 +269,19 @@ extension ConnectionCore {
         deliverNotifications(conn)
         if PQstatus(conn) == CONNECTION_BAD {
             shutdown(PostgresError(code: .connectionClosed, message: lastErrorMessage()))
+        }
+    }
+
+    /// A request whose results are all in: sent again (at `resent`, in order) when the server skipped it
+    /// because an earlier member of its group failed, else finished.
+    private func settle(_ head: Request, conn: OpaquePointer, resent: inout Int) {
+        if head.aborted {
+            head.resetForResend()
+            pending.insert(head, at: resent)
+            resent += 1
+            groupResends.increment()
+        } else {
+            finish(head, conn: conn)
         }
     }
 
