@@ -60,6 +60,7 @@ extension ConnectionCore {
                     // the group's tail until a member follows, so the group always gets its sync point.
                     let guardRequest = Request(kind: .query(Self.readOnlyGuard))
                     guardRequest.isGroupGuard = true
+                    guardRequest.inGroup = true
                     guard send(guardRequest, conn: conn, sync: false) else {
                         if case .ready = state {
                             shutdown(PostgresError(code: .connection, message: "libpq refused a statement: \(lastErrorMessage())"))
@@ -76,6 +77,7 @@ extension ConnectionCore {
             pending.removeFirst()
             if send(next, conn: conn, sync: !inGroup) {
                 inflight.append(next)
+                next.inGroup = inGroup
                 if inGroup {
                     groupTail = next
                     groupMembers += 1
@@ -276,6 +278,7 @@ extension ConnectionCore {
     /// because an earlier member of its group failed, else finished.
     private func settle(_ head: Request, conn: OpaquePointer, resent: inout Int) {
         if head.aborted {
+            guard head.continuation != nil else { return }  // its caller already gave up (timeout, cancel)
             head.resetForResend()
             pending.insert(head, at: resent)
             resent += 1
@@ -354,16 +357,17 @@ extension ConnectionCore {
             if error.sqlState == "57014" {
                 if request.cancelRequested {
                     error = PostgresError(code: request.cancelReason, message: "cancelled on the server", query: request.sql)
-                } else if !request.retried, cancelSentRecently, error.serverInfo?.message.contains("user request") == true,
-                    outsideTransactionBlock(conn)
+                } else if request.strayCancelReruns < 3, cancelSentRecently,
+                    error.serverInfo?.message.contains("user request") == true, outsideTransactionBlock(conn)
                 {
                     // This connection sent a cancel in the last seconds, and one hit a statement whose caller
                     // never asked: a cancel meant for an earlier statement arrived late (the server may act on
                     // it only once the next statement runs). The statement was rolled back: run it again,
                     // once. (Counting cancels in flight proved fragile: the server never says which one it
                     // acted on. The message test assumes English server messages; otherwise the caller gets
-                    // the error.)
-                    request.resetForRetry()
+                    // the error.) Up to 3 times: under many timeouts a statement can be hit more than once.
+                    request.strayCancelReruns += 1
+                    request.resetForResend()
                     pending.prepend(request)
                     return
                 }
@@ -422,30 +426,43 @@ extension ConnectionCore {
         lastCancelSent != 0 && monotonicNanoseconds() &- lastCancelSent < 5_000_000_000
     }
 
-    /// Loop side of a cancel: drop a request not yet sent; ask the server to cancel one that is running.
+    /// Loop side of a cancel (the caller's task was cancelled, or its timeout passed): the caller gets its
+    /// answer at once. A request not yet sent is dropped. One in flight stays there without a caller (its
+    /// results are dropped when they come) and is cancelled on the server when that cannot hit another
+    /// caller's statement for good:
+    /// - at the head of the pipeline it is the statement running (or about to run) on the server;
+    /// - in a read-only group that the server is working through (only group members ahead of it), a
+    ///   cancel may hit an earlier member instead, which then runs again (see `finish`);
+    /// - anywhere else it is cancelled when it reaches the head (`cancelHeadIfRequested`), unless it is a
+    ///   group member: a group's results arrive together, so by then the server is done with it.
     func cancelOnLoop(_ request: Request) {
+        let answer = PostgresError(
+            code: request.cancelReason,
+            message: request.cancelReason == .timeout ? "timed out" : "cancelled", query: request.sql)
         if let i = pending.firstIndex(where: { $0 === request }) {
             pending.remove(at: i)
-            complete(request, error: PostgresError(code: request.cancelReason, message: "cancelled before it was sent", query: request.sql))
+            var e = answer
+            e.message += " before it was sent"
+            complete(request, error: e.notSent())
             return
         }
-        guard let position = inflight.firstIndex(where: { $0 === request }), !request.serverCancelSent else { return }
-        request.serverCancelSent = true
-        // Only the statement at the head of the pipeline is running on the server. A later one is cancelled
-        // when it reaches the head (see `finish`), so a cancel never hits another caller's statement. A head
-        // in a read-only group that already failed is not running at all (the server skips it; it will be
-        // resent, and then dropped before sending).
-        if position == 0 && !groupFailed {
+        guard let position = inflight.firstIndex(where: { $0 === request }) else { return }
+        var e = answer
+        e.message += "; the statement is cancelled on the server"
+        complete(request, error: e)
+        guard !request.serverCancelSent, !groupFailed else { return }
+        let groupRunning = request.inGroup && inflight[..<position].allSatisfy { $0.inGroup && !$0.syncAfter }
+        if position == 0 || groupRunning {
+            request.serverCancelSent = true
             sendServerCancel(for: request)
-        } else {
-            request.serverCancelSent = false  // sent by `cancelHeadIfRequested` when it reaches the head
         }
     }
 
-    /// After the head of the pipeline completed: cancel the new head on the server if its caller asked.
+    /// After the head of the pipeline completed: cancel the new head on the server if its caller asked
+    /// (not for group members: see `cancelOnLoop`).
     func cancelHeadIfRequested() {
-        guard let head = inflight.first, head.cancelRequested, !head.serverCancelSent,
-            head.continuation != nil, !groupFailed
+        guard let head = inflight.first, head.cancelRequested, !head.serverCancelSent, !head.inGroup,
+            !groupFailed
         else { return }
         head.serverCancelSent = true
         sendServerCancel(for: head)
@@ -467,9 +484,7 @@ extension ConnectionCore {
         guard attempt < 5, outsideTransactionBlock(conn) else { return }
         let delay = UInt64(200_000_000) << UInt64(attempt - 1)
         _ = loop.schedule(at: monotonicNanoseconds() &+ delay) { [weak self] in
-            guard let self, case .ready = self.state, request.continuation != nil,
-                self.inflight.first === request
-            else { return }
+            guard let self, case .ready = self.state, self.inflight.contains(where: { $0 === request }) else { return }
             self.sendServerCancel(for: request, attempt: attempt + 1)
         }
     }

@@ -43,6 +43,8 @@ final class Request: @unchecked Sendable {
     var rows: OpaquePointer?
     var error: PostgresError?
     var retried = false
+    /// How often it ran again after a cancel meant for another statement hit it.
+    var strayCancelReruns = 0
     /// Whether a server-side cancel was sent for it.
     var serverCancelSent = false
     /// Whether its own sync point follows it. False for a read-only query sent in a group that shares the
@@ -57,6 +59,8 @@ final class Request: @unchecked Sendable {
     var deadline: UInt64?
     /// The loop timer for `deadline`, while the request is on the loop.
     var timer: LoopTimer?
+    /// Whether it was sent as part of a read-only group (its guard included).
+    var inGroup = false
     /// Whether it is the internal statement that opens a read-only group.
     var isGroupGuard = false
 
