@@ -84,6 +84,14 @@ public final class PostgresConnection: Sendable {
         return try await run(Request(kind: .query(query)), timeout: timeout)
     }
 
+    /// ``query(_:timeout:)`` for a statement the pool already validated and found not to open a
+    /// transaction block (neither check runs twice on the pool's hot path).
+    func queryValidated(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+        let request = Request(kind: .query(query))
+        request.mayOpenTransaction = false
+        return try await run(request, timeout: timeout)
+    }
+
     /// Runs several statements separated by semicolons with the simple query protocol (for DDL scripts).
     /// Nothing can be bound. Implicitly one transaction unless the script has its own `BEGIN`/`COMMIT`.
     public func execute(script: String, timeout: Duration?) async throws {

@@ -33,7 +33,7 @@ extension PostgresPool: PostgresQueryable {
             metrics.depth.record(leased.leased.lease.depth)
             let start = clock.now
             do {
-                let rows = try await leased.leased.connection.query(query, timeout: leased.remaining)
+                let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)
                 release(leased.leased)
                 metrics.query.record(clock.now - start)
                 return rows
