@@ -42,7 +42,7 @@ extension ConnectionCore {
             guard inflight.count < configuration.maximumPipelineDepth else { break }
             if next.cancelRequested {
                 pending.removeFirst()
-                complete(next, error: PostgresError(code: next.cancelReason, message: "cancelled before it was sent", query: next.sql))
+                completeUnsent(next)
                 continue
             }
             if !deallocations.isEmpty {
@@ -117,14 +117,7 @@ extension ConnectionCore {
         guard configuration.groupsReadOnlyQueries, !groupingDisabled,
             inflight.count + 3 <= configuration.maximumPipelineDepth
         else { return false }
-        if inflight.isEmpty {
-            switch PQtransactionStatus(conn) {
-            case PQTRANS_IDLE: transactionMayBeOpen = false
-            case PQTRANS_INTRANS, PQTRANS_INERROR: transactionMayBeOpen = true
-            default: break
-            }
-        }
-        return !transactionMayBeOpen
+        return outsideTransactionBlock(conn)
     }
 
     /// Queues one query into libpq's output buffer, with its sync point unless `sync` is false (a group
@@ -356,7 +349,7 @@ extension ConnectionCore {
             }
             if error.sqlState == "57014" {
                 if request.cancelRequested {
-                    error = PostgresError(code: request.cancelReason, message: "cancelled on the server", query: request.sql)
+                    error = request.cancelAnswer(" on the server")
                 } else if request.strayCancelReruns < 3, cancelSentRecently,
                     error.serverInfo?.message.contains("user request") == true, outsideTransactionBlock(conn)
                 {
@@ -436,26 +429,24 @@ extension ConnectionCore {
     /// - anywhere else it is cancelled when it reaches the head (`cancelHeadIfRequested`), unless it is a
     ///   group member: a group's results arrive together, so by then the server is done with it.
     func cancelOnLoop(_ request: Request) {
-        let answer = PostgresError(
-            code: request.cancelReason,
-            message: request.cancelReason == .timeout ? "timed out" : "cancelled", query: request.sql)
         if let i = pending.firstIndex(where: { $0 === request }) {
             pending.remove(at: i)
-            var e = answer
-            e.message += " before it was sent"
-            complete(request, error: e.notSent())
+            completeUnsent(request)
             return
         }
         guard let position = inflight.firstIndex(where: { $0 === request }) else { return }
-        var e = answer
-        e.message += "; the statement is cancelled on the server"
-        complete(request, error: e)
+        complete(request, error: request.cancelAnswer("; the statement is cancelled on the server"))
         guard !request.serverCancelSent, !groupFailed else { return }
         let groupRunning = request.inGroup && inflight[..<position].allSatisfy { $0.inGroup && !$0.syncAfter }
         if position == 0 || groupRunning {
             request.serverCancelSent = true
             sendServerCancel(for: request)
         }
+    }
+
+    /// Answers a cancelled request that was never sent.
+    func completeUnsent(_ request: Request) {
+        complete(request, error: request.cancelAnswer(" before it was sent").notSent())
     }
 
     /// After the head of the pipeline completed: cancel the new head on the server if its caller asked

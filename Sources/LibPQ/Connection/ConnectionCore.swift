@@ -166,7 +166,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         }
         for r in requests {
             if r.cancelRequested {
-                complete(r, error: PostgresError(code: r.cancelReason, message: "cancelled before it was sent", query: r.sql))
+                completeUnsent(r)
             } else {
                 armTimer(r)
                 pending.append(r)

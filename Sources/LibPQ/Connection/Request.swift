@@ -32,6 +32,12 @@ final class Request: @unchecked Sendable {
     /// Why the request was cancelled (`cancelled` or `timeout`).
     var cancelReason: PostgresError.Code { cancelState.load(ordering: .acquiring) == 2 ? .timeout : .cancelled }
 
+    /// The error its caller gets for the cancel: "timed out" or "cancelled", then `detail`.
+    func cancelAnswer(_ detail: String) -> PostgresError {
+        let reason = cancelReason
+        return PostgresError(code: reason, message: (reason == .timeout ? "timed out" : "cancelled") + detail, query: sql)
+    }
+
     // Loop-only state while in flight.
     /// The statement cache entry this request executes (nil for unnamed statements).
     var statementName: String?
