@@ -306,6 +306,59 @@ import Testing
     }
 }
 
+/// Several event loops (``PostgresPool/Configuration/eventLoops``): the machine only counts them.
+@Suite struct PoolStateMachineEventLoopTests {
+    static func twoLoops(_ c: inout PostgresPool.Configuration) {
+        c.eventLoops = [.epoll, .epoll]  // two entries: the machine reads only how many there are
+    }
+
+    @Test func callersGetConnectionsOfTheirOwnLoopAndBorrowOnlyWhenTheirLoopHasNone() throws {
+        let h = PoolMachineHarness { Self.twoLoops(&$0); $0.maximumConnections = 4 }
+        let (_, first) = h.request(.shared, loop: 1)
+        #expect(first.creates == [1])
+        #expect(h.loop(of: 1) == 1)
+        #expect(h.establish(1).leases.map(\.connection) == [1])
+        // Loop 0 has no connection yet: borrow loop 1's, and open one for loop 0 meanwhile.
+        let (_, borrowed) = h.request(.shared, loop: 0)
+        #expect(borrowed.leases.map(\.connection) == [1])
+        #expect(borrowed.creates == [2])
+        #expect(h.loop(of: 2) == 0)
+        h.establish(2)
+        // Affinity beats spreading: loop 1's caller stays on connection 1 although 2 is idle.
+        #expect(h.request(.shared, loop: 0).actions.leases.map(\.connection) == [2])
+        let own = h.request(.shared, loop: 1).actions
+        #expect(own.leases.map(\.connection) == [1])
+        #expect(own.leases.first?.depth == 3)
+        // Connection 1 is past the packing depth: the pool grows on loop 1, within its share of 4.
+        #expect(own.creates == [3])
+        #expect(h.loop(of: 3) == 1)
+        // A caller on no loop takes any connection, as with one loop.
+        h.establish(3)
+        #expect(h.request(.shared).actions.leases.map(\.connection) == [3])
+    }
+
+    @Test func aNewConnectionGoesElsewhereOnceTheCallersLoopHoldsItsShare() throws {
+        let h = PoolMachineHarness { Self.twoLoops(&$0); $0.maximumConnections = 2 }
+        _ = h.request(.exclusive, loop: 0)
+        #expect(h.establish(1).leases.map(\.connection) == [1])
+        #expect(h.loop(of: 1) == 0)
+        // Loop 0 holds its share (1 of 2): the second connection goes to loop 1 even for loop 0's caller.
+        let (waiter, a) = h.request(.exclusive, loop: 0)
+        #expect(a.creates == [2])
+        #expect(h.loop(of: 2) == 1)
+        let lease = try #require(h.establish(2).leases.first)
+        #expect(lease.request == waiter && lease.connection == 2)
+    }
+
+    @Test func aLoopIndexIsIgnoredWithoutEventLoops() throws {
+        let h = PoolMachineHarness()
+        let (_, a) = h.request(.shared, loop: 5)
+        #expect(a.creates == [1])
+        #expect(h.loop(of: 1) == 0)
+        #expect(h.establish(1).leases.map(\.connection) == [1])
+    }
+}
+
 extension Duration {
     var secondsValue: Double {
         let (s, a) = components

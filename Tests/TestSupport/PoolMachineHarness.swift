@@ -30,12 +30,18 @@ public final class PoolMachineHarness {
         return actions
     }
 
-    /// Requests a lease waiting at most `timeout` (default: the configuration's acquire timeout).
-    public func request(_ kind: PoolStateMachine.LeaseKind, timeout: Duration? = nil) -> (id: Int, actions: [Action]) {
+    /// Requests a lease waiting at most `timeout` (default: the configuration's acquire timeout), for a
+    /// caller running on event loop `loop` (none by default).
+    public func request(
+        _ kind: PoolStateMachine.LeaseKind, timeout: Duration? = nil, loop: Int? = nil
+    ) -> (id: Int, actions: [Action]) {
         nextRequest += 1
         let deadline = now + (timeout ?? configuration.acquireTimeout)
-        return (nextRequest, track(machine.leaseRequested(nextRequest, kind: kind, now: now, deadline: deadline)))
+        return (nextRequest, track(machine.leaseRequested(nextRequest, kind: kind, now: now, deadline: deadline, loop: loop)))
     }
+
+    /// The event loop index of connection `id`.
+    public func loop(of id: Int) -> Int? { machine.connections.first { $0.id == id }?.loop }
 
     @discardableResult
     public func release(_ lease: Lease, reusable: Bool = true) -> [Action] {

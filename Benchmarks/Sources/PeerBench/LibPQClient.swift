@@ -5,16 +5,19 @@ import LibPQ
 struct LibPQClient: BenchClient {
     let pool: PostgresPool
     let configurationDescription: String
-    let taskExecutor: (any TaskExecutor)?
+    let taskExecutors: [any TaskExecutor]
     let readOnlyLookups: Bool
 
     init(
-        url: String, maximumConnections: Int, pipelineDepth: Int, packingDepth: Int, loopExecutor: Bool,
-        readOnlyLookups: Bool
+        url: String, maximumConnections: Int, pipelineDepth: Int, packingDepth: Int, loops: Int,
+        loopExecutor: Bool, readOnlyLookups: Bool
     ) throws {
-        // With `loopExecutor`, the benchmark's tasks prefer the epoll loop as their executor (as a server
-        // would run its request handlers there): queries are sent and resumed with no thread switch.
-        taskExecutor = loopExecutor ? PostgresEventLoop.default.taskExecutor : nil
+        // The pool spreads its connections over `loops` epoll loops (threads). With `loopExecutor`, the
+        // benchmark's tasks prefer those loops as their executors, task i the loop i % loops (as a server
+        // would run its request handlers there): a task's queries go to a connection of its own loop, so
+        // they are sent and resumed with no thread switch.
+        let eventLoops = PostgresEventLoop.epollLoops(loops)
+        taskExecutors = loopExecutor ? eventLoops.compactMap(\.taskExecutor) : []
         // With `readOnlyLookups`, lookups are marked read-only (`PostgresQuery.readOnly()`): those sent to
         // one connection together share one sync point, so the server answers them with one write.
         self.readOnlyLookups = readOnlyLookups
@@ -22,10 +25,11 @@ struct LibPQClient: BenchClient {
         configuration.maximumConnections = maximumConnections
         configuration.maximumPipelineDepth = pipelineDepth
         configuration.packingDepth = packingDepth
+        configuration.eventLoops = eventLoops.count > 1 ? eventLoops : []
         pool = PostgresPool(configuration: configuration, connection: try PostgresConfiguration(url))
         configurationDescription =
             "PostgresPool(maximumConnections=\(maximumConnections),maximumPipelineDepth=\(pipelineDepth),"
-            + "packingDepth=\(packingDepth),"
+            + "packingDepth=\(packingDepth),eventLoops=\(eventLoops.count),"
             + "preparedStatementCache=on,binary,epoll\(loopExecutor ? ",tasksOnLoopExecutor" : "")"
             + "\(readOnlyLookups ? ",readOnlyLookups" : ""))"
         // The interpolated queries below must produce exactly the SQL the other clients send.
@@ -34,6 +38,10 @@ struct LibPQClient: BenchClient {
         precondition(Self.lookupQuery(id).sql == Workload.lookupSQL)
         precondition(Self.createQuery(order).sql == Workload.createSQL)
         precondition(Self.setActiveOrderQuery(id, order).sql == Workload.setActiveOrderSQL)
+    }
+
+    func taskExecutor(forTask task: Int) -> (any TaskExecutor)? {
+        taskExecutors.isEmpty ? nil : taskExecutors[task % taskExecutors.count]
     }
 
     static func lookupQuery(_ id: String) -> PostgresQuery {

@@ -44,7 +44,7 @@ private func drive(
     let deadline = ContinuousClock.now + .nanoseconds(Int64(seconds * 1e9))
     return try await withThrowingTaskGroup(of: [Int64].self) { group in
         for task in 0..<concurrency {
-            group.addTask(executorPreference: client.taskExecutor) {
+            group.addTask(executorPreference: client.taskExecutor(forTask: task)) {
                 var rng = FastRandom(seed: seed &+ UInt64(task) &* 7919)
                 var latencies: [Int64] = []
                 latencies.reserveCapacity(1 << 14)

@@ -58,8 +58,8 @@ typealias SessionRow = (
 protocol BenchClient: Sendable {
     /// A description of the client's configuration, printed with the results.
     var configurationDescription: String { get }
-    /// The executor the driving tasks should prefer (nil: Swift's default pool).
-    var taskExecutor: (any TaskExecutor)? { get }
+    /// The executor driving task number `task` should prefer (nil: Swift's default pool).
+    func taskExecutor(forTask task: Int) -> (any TaskExecutor)?
     func lookup(id: Int) async throws -> Int
     func create(channel: Int32) async throws -> Int
     func setActiveOrder(id: Int, order: Int32) async throws -> Int
@@ -67,7 +67,7 @@ protocol BenchClient: Sendable {
 }
 
 extension BenchClient {
-    var taskExecutor: (any TaskExecutor)? { nil }
+    func taskExecutor(forTask task: Int) -> (any TaskExecutor)? { nil }
 
     /// Runs one operation of `workload` (not `mixed`) with random arguments.
     func run(_ workload: Workload, data: DataSet, rng: inout FastRandom) async throws -> Int {

@@ -19,6 +19,9 @@ public final class PostgresConnection: Sendable {
     /// A process-unique number, also in the log metadata as `psql.connection.id`.
     public var id: Int { core.id }
 
+    /// The event loop the connection runs on.
+    public var eventLoop: PostgresEventLoop { PostgresEventLoop(loop: core.loop) }
+
     /// Whether the connection still takes queries.
     public var isOpen: Bool { core.isOpen.load(ordering: .acquiring) }
 

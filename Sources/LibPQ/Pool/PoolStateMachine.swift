@@ -64,6 +64,8 @@ public struct PoolStateMachine: Sendable {
         var kind: LeaseKind
         var enqueued: Duration
         var deadline: Duration
+        /// The event loop the caller runs on, if it runs on one of the pool's.
+        var loop: Int?
     }
 
     let configuration: PostgresPool.Configuration
@@ -77,8 +79,12 @@ public struct PoolStateMachine: Sendable {
     private(set) var retryAt: Duration?
     private var lastConnectError: PostgresError?
 
+    /// The number of event loops connections are spread over (``PostgresPool/Configuration/eventLoops``).
+    let loopCount: Int
+
     public init(configuration: PostgresPool.Configuration) {
         self.configuration = configuration.normalized
+        self.loopCount = max(1, configuration.eventLoops.count)
     }
 
     // MARK: Observations
@@ -134,18 +140,26 @@ public struct PoolStateMachine: Sendable {
     ///
     /// A request waits at most until `deadline`, then fails with `poolExhausted`; when
     /// ``PostgresPool/Configuration/maximumWaiters`` already wait, it fails at once with `queueFull`.
+    ///
+    /// `loop` is the event loop the caller runs on (an index into
+    /// ``PostgresPool/Configuration/eventLoops``), if any: the rules above apply to that loop's
+    /// connections first, and to the others only when none of its own can take the request. A connection
+    /// opened for the caller goes to its loop while that loop has no more than its share of
+    /// ``PostgresPool/Configuration/maximumConnections``.
     public mutating func leaseRequested(
-        _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration
+        _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int? = nil
     ) -> [Action] {
         guard phase == .running else {
             return [.failRequest(id, PostgresError(code: .poolShutdown, message: "the pool is shutting down"))]
         }
         var actions: [Action] = []
         // Never overtake a waiter of the same kind: it would have been served if it could.
-        if !waiters.contains(where: { $0.kind == kind }), let index = place(kind) {
+        let loop = loop.flatMap { (0..<loopCount).contains($0) ? $0 : nil }
+        if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop) {
             let full = connections[index].shared >= configuration.packingDepth
+            let foreign = loop != nil && connections[index].loop != loop
             actions.append(.lease(grant(id, kind: kind, at: index)))
-            if kind == .shared, full { actions += growIfUseful(now: now) }
+            if kind == .shared, full || foreign { actions += growIfUseful(now: now, loop: loop) }
             return actions
         }
         guard waiters.count < configuration.maximumWaiters else {
@@ -157,7 +171,7 @@ public struct PoolStateMachine: Sendable {
                         message: "\(waiters.count) requests already wait for a connection (maximumWaiters)"))
             ]
         }
-        waiters.append(Waiter(id: id, kind: kind, enqueued: now, deadline: deadline))
+        waiters.append(Waiter(id: id, kind: kind, enqueued: now, deadline: deadline, loop: loop))
         actions += rebalance(now: now)
         return actions
     }
@@ -295,17 +309,24 @@ public struct PoolStateMachine: Sendable {
 
     private func index(of id: ConnectionID) -> Int? { connections.firstIndex { $0.id == id } }
 
-    /// Where a request of `kind` can go right now.
+    /// Where a request of `kind` from a caller on `loop` can go right now: a connection of that loop when
+    /// one can take it, else any.
+    private func place(_ kind: LeaseKind, loop: Int?) -> Int? {
+        if let loop, loopCount > 1, let i = place(kind, on: loop) { return i }
+        return place(kind, on: nil)
+    }
+
+    /// Where a request of `kind` can go right now, among the connections of `loop` (all when `nil`).
     ///
     /// Shared: the busiest connection still under ``PostgresPool/Configuration/packingDepth`` (an idle one
     /// when that is 1), else the least-loaded one with room in its pipeline.
-    private func place(_ kind: LeaseKind) -> Int? {
+    private func place(_ kind: LeaseKind, on loop: Int?) -> Int? {
         var packed: Int?
         var spread: Int?
         let packing = configuration.packingDepth
         for i in connections.indices {
             let c = connections[i]
-            guard c.state == .open, !c.pinned, !c.checking, !c.expired else { continue }
+            guard c.state == .open, !c.pinned, !c.checking, !c.expired, loop == nil || c.loop == loop else { continue }
             switch kind {
             case .exclusive:
                 if c.shared == 0 { return i }  // reserved ones included: that is what they wait for
@@ -338,7 +359,7 @@ public struct PoolStateMachine: Sendable {
         if phase == .running {
             var i = 0
             while i < waiters.count {
-                if let c = place(waiters[i].kind) {
+                if let c = place(waiters[i].kind, loop: waiters[i].loop) {
                     let w = waiters.remove(at: i)
                     actions.append(.lease(grant(w.id, kind: w.kind, at: c)))
                 } else {
@@ -357,11 +378,11 @@ public struct PoolStateMachine: Sendable {
     }
 
     /// A shared request landed on a busy connection: open one more in the background if allowed.
-    private mutating func growIfUseful(now: Duration) -> [Action] {
+    private mutating func growIfUseful(now: Duration, loop: Int?) -> [Action] {
         guard connectingConnections == 0, connections.count < configuration.maximumConnections,
             retryAt.map({ now >= $0 }) ?? true
         else { return [] }
-        return [startConnection()]
+        return [startConnection(preferring: loop)]
     }
 
     /// Opens as many connections as waiters need (and the minimum), reserves connections for exclusive
@@ -386,7 +407,7 @@ public struct PoolStateMachine: Sendable {
         if let retryAt {
             if now < retryAt { wanted = 0 } else if inBackoff { wanted = min(wanted, connecting == 0 ? 1 : 0) }
         }
-        for _ in 0..<max(0, wanted) { actions.append(startConnection()) }
+        for k in 0..<max(0, wanted) { actions.append(startConnection(preferring: k < waiters.count ? waiters[k].loop : nil)) }
         // Exclusive waiters no new connection covers: reserve busy connections, least loaded first.
         var uncovered = exclusive - reserved - connectingConnections
         while uncovered > 0 {
@@ -401,11 +422,24 @@ public struct PoolStateMachine: Sendable {
         return actions
     }
 
-    private mutating func startConnection() -> Action {
+    private mutating func startConnection(preferring loop: Int?) -> Action {
         let id = nextConnectionID
         nextConnectionID += 1
-        connections.append(ConnectionSlot(id: id))
+        var slot = ConnectionSlot(id: id)
+        slot.loop = loopForNewConnection(preferring: loop)
+        connections.append(slot)
         return .createConnection(id)
+    }
+
+    /// The preferred loop while it holds less than its share of the maximum, else the loop with the
+    /// fewest connections (the lowest index on a tie).
+    private func loopForNewConnection(preferring loop: Int?) -> Int {
+        guard loopCount > 1 else { return 0 }
+        var counts = [Int](repeating: 0, count: loopCount)
+        for c in connections where c.state != .closing { counts[c.loop] += 1 }
+        let share = (configuration.maximumConnections + loopCount - 1) / loopCount
+        if let loop, counts[loop] < share { return loop }
+        return counts.indices.min { counts[$0] < counts[$1] } ?? 0
     }
 
     private mutating func close(at i: Int) -> [Action] {
@@ -445,6 +479,8 @@ public struct ConnectionSlot: Sendable, Hashable {
     public internal(set) var reserved = false
     /// Running a health check.
     public internal(set) var checking = false
+    /// The event loop it runs on: an index into ``PostgresPool/Configuration/eventLoops`` (0 with none).
+    public internal(set) var loop = 0
     /// Past its maximum lifetime: closed when next idle.
     public internal(set) var expired = false
     var openedAt: Duration = .zero

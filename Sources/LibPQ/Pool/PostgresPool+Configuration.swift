@@ -51,6 +51,17 @@ extension PostgresPool {
         /// The delay before reconnecting after failed connection attempts.
         public var reconnectBackoff: Backoff = Backoff()
 
+        /// The event loops the pool's connections run on, spread evenly over them. Empty (the default):
+        /// every connection runs on the connection configuration's ``PostgresConfiguration/eventLoop``.
+        ///
+        /// With several loops (``PostgresEventLoop/epollLoops(_:)``, one per core), results are read and
+        /// decoded, and callers resumed, on several threads instead of one. A caller that runs on one of
+        /// these loops (its task prefers the loop's ``PostgresEventLoop/taskExecutor``) gets a connection
+        /// of its own loop whenever one has room, so its query is sent and answered without a thread
+        /// switch; only when none has room does it borrow a connection of another loop. Callers on other
+        /// executors take any connection, as with one loop.
+        public var eventLoops: [PostgresEventLoop] = []
+
         /// Creates the default configuration.
         public init() {}
 

@@ -55,7 +55,8 @@ public final class PostgresPool: Service, Sendable {
 
     /// An action resolved under the lock, to run after it.
     enum Effect {
-        case connect(Machine.ConnectionID)
+        /// Open a connection on the event loop with this index (``Configuration/eventLoops``).
+        case connect(Machine.ConnectionID, loop: Int)
         case resume(CheckedContinuation<Leased, any Error>, Result<Leased, PostgresError>)
         case close(Machine.ConnectionID, PostgresConnection?)
         case healthCheck(Machine.ConnectionID, PostgresConnection)
@@ -253,7 +254,7 @@ public final class PostgresPool: Service, Sendable {
         for action in actions {
             switch action {
             case .createConnection(let id):
-                effects.append(.connect(id))
+                effects.append(.connect(id, loop: s.machine.connections.first { $0.id == id }?.loop ?? 0))
             case .lease(let lease):
                 if let connection = s.connections[lease.connection] {
                     deliver(lease.request, .success(Leased(lease: lease, connection: connection)))
@@ -293,8 +294,8 @@ public final class PostgresPool: Service, Sendable {
     func perform(_ effects: [Effect]) {
         for effect in effects {
             switch effect {
-            case .connect(let id):
-                Task { await self.openConnection(id) }
+            case .connect(let id, let loop):
+                Task { await self.openConnection(id, loop: loop) }
             case .resume(let c, let result):
                 c.resume(with: result.mapError { $0 as any Error })
             case .close(let id, let connection):
@@ -319,10 +320,13 @@ public final class PostgresPool: Service, Sendable {
         }
     }
 
-    private func openConnection(_ id: Machine.ConnectionID) async {
+    private func openConnection(_ id: Machine.ConnectionID, loop: Int) async {
         do {
-            let connection = try await dependencies.factory.makeConnection(
-                configuration: connectionConfiguration, logger: logger)
+            var configuration = connectionConfiguration
+            if self.configuration.eventLoops.indices.contains(loop) {
+                configuration.eventLoop = self.configuration.eventLoops[loop]
+            }
+            let connection = try await dependencies.factory.makeConnection(configuration: configuration, logger: logger)
             let connectionID = connection.id  // not the connection: the handler must not keep it alive
             await connection.onClose { [weak self] in
                 self?.logger.debug("pooled connection closed", metadata: ["psql.connection.id": "\(connectionID)"])
@@ -349,8 +353,10 @@ public final class PostgresPool: Service, Sendable {
     func lease(_ kind: Machine.LeaseKind, deadline: Duration) async throws -> Leased {
         let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
         let now = dependencies.clock.now
+        let loop = currentLoop
         let (immediate, effects) = state.withLock { s in
-            let effects = Self.resolve(s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline), in: &s)
+            let effects = Self.resolve(
+                s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop), in: &s)
             return (s.early.removeValue(forKey: id), effects)
         }
         perform(effects)
@@ -408,6 +414,14 @@ public final class PostgresPool: Service, Sendable {
         } onCancel: {
             self.handle { $0.requestCancelled(id, now: $1) }
         }
+    }
+
+    /// The index of the pool's event loop the caller runs on, when the pool has several and the caller
+    /// runs on one of them.
+    var currentLoop: Int? {
+        let loops = configuration.eventLoops
+        guard loops.count > 1 else { return nil }
+        return loops.firstIndex { $0.isCurrent }
     }
 
     /// Ends a lease.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Something that reacts to readiness of a watched file descriptor. Called on its loop's thread only.
 protocol IOHandler: AnyObject {
     func ioEvent(readable: Bool, writable: Bool)
@@ -66,9 +68,34 @@ public struct PostgresEventLoop: Sendable {
     public static func makeEpoll(name: String) -> PostgresEventLoop {
         PostgresEventLoop(loop: EpollLoop(name: name))
     }
+
+    /// The first `count` shared epoll loops, each a thread of its own (the first is ``epoll``), created on
+    /// first use and kept for the life of the process. For ``PostgresPool/Configuration/eventLoops``: a
+    /// pool spreads its connections over them, so that results are read and callers resumed on several
+    /// threads; one loop per core is the usual choice. `count` is clamped to 1...64.
+    public static func epollLoops(_ count: Int) -> [PostgresEventLoop] {
+        SharedLoops.epollGroup(max(1, min(count, 64))).map { PostgresEventLoop(loop: $0) }
+    }
+
+    /// Whether the calling code runs on this loop's thread (a task that prefers its ``taskExecutor``, or
+    /// a job of the loop itself).
+    public var isCurrent: Bool { loop.inLoop }
+
+    /// Whether both values are the same loop.
+    public func isSame(as other: PostgresEventLoop) -> Bool { loop === other.loop }
 }
 
 enum SharedLoops {
     static let epoll: EpollLoop = EpollLoop(name: "libpq-epoll")
     static let dispatch: DispatchLoop = DispatchLoop(label: "libpq-dispatch")
+    /// Shared epoll loops beyond the first, created on demand.
+    private static let extraEpoll = Mutex<[EpollLoop]>([])
+
+    static func epollGroup(_ count: Int) -> [EpollLoop] {
+        guard count > 1 else { return [epoll] }
+        return extraEpoll.withLock { extra in
+            while extra.count < count - 1 { extra.append(EpollLoop(name: "libpq-epoll-\(extra.count + 1)")) }
+            return [epoll] + extra.prefix(count - 1)
+        }
+    }
 }

@@ -1,0 +1,81 @@
+import LibPQ
+import TestSupport
+import Testing
+
+/// Shared epoll loops for ``PostgresPool/Configuration/eventLoops``.
+@Suite struct EpollLoopsTests {
+    @Test func epollLoopsAreSharedDistinctAndStartWithTheDefaultLoop() {
+        let loops = PostgresEventLoop.epollLoops(3)
+        #expect(loops.count == 3)
+        #expect(loops[0].isSame(as: .epoll))
+        #expect(!loops[0].isSame(as: loops[1]) && !loops[1].isSame(as: loops[2]) && !loops[0].isSame(as: loops[2]))
+        let again = PostgresEventLoop.epollLoops(2)
+        #expect(again.count == 2 && again[1].isSame(as: loops[1]))
+        #expect(PostgresEventLoop.epollLoops(0).count == 1)
+        #expect(!loops[1].isCurrent)
+    }
+}
+
+/// A pool spread over several event loops, against a real server.
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct EventLoopPoolTests {
+    @Test func callersOnALoopGetConnectionsOfThatLoop() async throws {
+        let loops = [PostgresEventLoop.makeEpoll(name: "test-loop-a"), PostgresEventLoop.makeEpoll(name: "test-loop-b")]
+        let executors = try loops.map { try #require($0.taskExecutor) }
+        let configure: (inout PostgresPool.Configuration) -> Void = {
+            $0.eventLoops = loops
+            $0.maximumConnections = 2
+            $0.maximumPipelineDepth = 16
+        }
+        try await TestDatabase.withPool(configure) { pool, _ in
+            // A caller on loop 0 holds a connection while a caller on loop 1 asks for one: the pool opens
+            // the second connection on loop 1.
+            let (held, holding) = AsyncStream.makeStream(of: Void.self)
+            let (release, releasing) = AsyncStream.makeStream(of: Void.self)
+            let first = Task(executorPreference: executors[0]) {
+                try await pool.withConnection { connection in
+                    #expect(loops[0].isCurrent)
+                    holding.yield()
+                    for await _ in release { break }
+                    return (connection.backendPID, connection.eventLoop.isSame(as: loops[0]))
+                }
+            }
+            for await _ in held { break }
+            let second = try await Task(executorPreference: executors[1]) {
+                try await pool.withConnection { connection in
+                    (connection.backendPID, connection.eventLoop.isSame(as: loops[1]))
+                }
+            }.value
+            releasing.yield()
+            let firstResult = try await first.value
+            #expect(firstResult.1, "loop 0's caller got a connection of another loop")
+            #expect(second.1, "loop 1's caller got a connection of another loop")
+            #expect(firstResult.0 != second.0)
+            let backends = [firstResult.0, second.0]
+
+            // 16 callers per loop, pipelined: each query runs on its own loop's connection, and every
+            // caller gets its own answers.
+            let answers = try await withThrowingTaskGroup(of: [(caller: Int, value: Int64, pid: Int32)].self) { group in
+                for caller in 0..<32 {
+                    group.addTask(executorPreference: executors[caller % 2]) {
+                        var out: [(caller: Int, value: Int64, pid: Int32)] = []
+                        for k in 0..<5 {
+                            let value = Int64(caller * 10 + k)
+                            let rows = try await pool.query("SELECT \(value)::int8, pg_backend_pid()")
+                            out.append((caller, try rows[0].decode(Int64.self, at: 0), try rows[0].decode(Int32.self, at: 1)))
+                        }
+                        return out
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(answers.count == 160)
+            for caller in 0..<32 {
+                let mine = answers.filter { $0.caller == caller }
+                #expect(mine.map(\.value) == (0..<5).map { Int64(caller * 10 + $0) })
+                #expect(mine.allSatisfy { $0.pid == backends[caller % 2] }, "caller \(caller) left its loop")
+            }
+            #expect(pool.statistics.openConnections == 2)
+        }
+    }
+}
