@@ -145,6 +145,23 @@ import Testing
         #expect(h.slot(1)?.shared == 4 && h.slot(2)?.shared == 2)
     }
 
+    @Test func onlyReadOnlyQueriesArePackedOtherStatementsSpread() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 2; $0.maximumPipelineDepth = 8; $0.packingDepth = 4 }
+        _ = h.request(.shared)
+        h.establish(1)
+        // A write is spread as with depth 1: it shares busy connection 1 for now, and connection 2 opens.
+        let (_, write) = h.request(.shared, packs: false)
+        #expect(write.leases.map(\.connection) == [1])
+        #expect(write.creates == [2])
+        h.establish(2)
+        // Reads pack onto the busiest connection under the depth (1, not idle 2)...
+        #expect(h.request(.shared).actions.leases.map(\.connection) == [1])
+        #expect(h.request(.shared).actions.leases.map(\.connection) == [1])
+        // ...and the next write goes to the idle one.
+        #expect(h.request(.shared, packs: false).actions.leases.map(\.connection) == [2])
+        #expect(h.slot(1)?.shared == 4 && h.slot(2)?.shared == 1)
+    }
+
     @Test func exclusiveLeasePinsItsConnection() throws {
         let h = PoolMachineHarness { $0.maximumConnections = 1; $0.maximumPipelineDepth = 4 }
         _ = h.request(.exclusive)

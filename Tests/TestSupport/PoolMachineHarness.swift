@@ -31,13 +31,17 @@ public final class PoolMachineHarness {
     }
 
     /// Requests a lease waiting at most `timeout` (default: the configuration's acquire timeout), for a
-    /// caller running on event loop `loop` (none by default).
+    /// caller running on event loop `loop` (none by default); `packs` false for a statement that is not
+    /// read-only.
     public func request(
-        _ kind: PoolStateMachine.LeaseKind, timeout: Duration? = nil, loop: Int? = nil
+        _ kind: PoolStateMachine.LeaseKind, timeout: Duration? = nil, loop: Int? = nil, packs: Bool = true
     ) -> (id: Int, actions: [Action]) {
         nextRequest += 1
         let deadline = now + (timeout ?? configuration.acquireTimeout)
-        return (nextRequest, track(machine.leaseRequested(nextRequest, kind: kind, now: now, deadline: deadline, loop: loop)))
+        return (
+            nextRequest,
+            track(machine.leaseRequested(nextRequest, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs))
+        )
     }
 
     /// The event loop index of connection `id`.

@@ -66,6 +66,8 @@ public struct PoolStateMachine: Sendable {
         var deadline: Duration
         /// The event loop the caller runs on, if it runs on one of the pool's.
         var loop: Int?
+        /// Whether the request may be packed (``PostgresPool/Configuration/packingDepth``).
+        var packs: Bool
     }
 
     let configuration: PostgresPool.Configuration
@@ -146,8 +148,11 @@ public struct PoolStateMachine: Sendable {
     /// connections first, and to the others only when none of its own can take the request. A connection
     /// opened for the caller goes to its loop while that loop has no more than its share of
     /// ``PostgresPool/Configuration/maximumConnections``.
+    ///
+    /// `packs` false (a statement that cannot join a read-only group) spreads a shared request as a
+    /// ``PostgresPool/Configuration/packingDepth`` of 1 would.
     public mutating func leaseRequested(
-        _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int? = nil
+        _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int? = nil, packs: Bool = true
     ) -> [Action] {
         guard phase == .running else {
             return [.failRequest(id, PostgresError(code: .poolShutdown, message: "the pool is shutting down"))]
@@ -155,8 +160,8 @@ public struct PoolStateMachine: Sendable {
         var actions: [Action] = []
         // Never overtake a waiter of the same kind: it would have been served if it could.
         let loop = loop.flatMap { (0..<loopCount).contains($0) ? $0 : nil }
-        if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop) {
-            let full = connections[index].shared >= configuration.packingDepth
+        if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop, packs: packs) {
+            let full = connections[index].shared >= packing(packs)
             let foreign = loop != nil && connections[index].loop != loop
             actions.append(.lease(grant(id, kind: kind, at: index)))
             if kind == .shared, full || foreign { actions += growIfUseful(now: now, loop: loop) }
@@ -171,7 +176,7 @@ public struct PoolStateMachine: Sendable {
                         message: "\(waiters.count) requests already wait for a connection (maximumWaiters)"))
             ]
         }
-        waiters.append(Waiter(id: id, kind: kind, enqueued: now, deadline: deadline, loop: loop))
+        waiters.append(Waiter(id: id, kind: kind, enqueued: now, deadline: deadline, loop: loop, packs: packs))
         actions += rebalance(now: now)
         return actions
     }
@@ -311,19 +316,20 @@ public struct PoolStateMachine: Sendable {
 
     /// Where a request of `kind` from a caller on `loop` can go right now: a connection of that loop when
     /// one can take it, else any.
-    private func place(_ kind: LeaseKind, loop: Int?) -> Int? {
-        if let loop, loopCount > 1, let i = place(kind, on: loop) { return i }
-        return place(kind, on: nil)
+    private func place(_ kind: LeaseKind, loop: Int?, packs: Bool) -> Int? {
+        if let loop, loopCount > 1, let i = place(kind, on: loop, packing: packing(packs)) { return i }
+        return place(kind, on: nil, packing: packing(packs))
     }
+
+    private func packing(_ packs: Bool) -> Int { packs ? configuration.packingDepth : 1 }
 
     /// Where a request of `kind` can go right now, among the connections of `loop` (all when `nil`).
     ///
     /// Shared: the busiest connection still under ``PostgresPool/Configuration/packingDepth`` (an idle one
     /// when that is 1), else the least-loaded one with room in its pipeline.
-    private func place(_ kind: LeaseKind, on loop: Int?) -> Int? {
+    private func place(_ kind: LeaseKind, on loop: Int?, packing: Int) -> Int? {
         var packed: Int?
         var spread: Int?
-        let packing = configuration.packingDepth
         for i in connections.indices {
             let c = connections[i]
             guard c.state == .open, !c.pinned, !c.checking, !c.expired, loop == nil || c.loop == loop else { continue }
@@ -359,7 +365,7 @@ public struct PoolStateMachine: Sendable {
         if phase == .running {
             var i = 0
             while i < waiters.count {
-                if let c = place(waiters[i].kind, loop: waiters[i].loop) {
+                if let c = place(waiters[i].kind, loop: waiters[i].loop, packs: waiters[i].packs) {
                     let w = waiters.remove(at: i)
                     actions.append(.lease(grant(w.id, kind: w.kind, at: c)))
                 } else {

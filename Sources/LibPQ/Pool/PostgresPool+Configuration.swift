@@ -40,12 +40,14 @@ extension PostgresPool {
         /// 1 turns automatic pipelining off. Default 16.
         public var maximumPipelineDepth: Int = 16
 
-        /// How many queries a connection takes before the pool spreads queries to another one. With 1
-        /// (the default) a query goes to an idle connection when there is one, so concurrent queries run
-        /// on as many server processes as possible. With more, concurrent queries are packed onto fewer
-        /// connections, up to this many each, and only then spread: fewer round trips and server wake-ups,
-        /// and larger read-only groups (``PostgresQuery/isReadOnly``), at the cost of less parallelism on
-        /// the server. Clamped to 1...``maximumPipelineDepth``.
+        /// How many read-only queries (``PostgresQuery/isReadOnly``) a connection takes before the pool
+        /// spreads them to another one. With 1 (the default) a query goes to an idle connection when there
+        /// is one, so concurrent queries run on as many server processes as possible. With more,
+        /// concurrent read-only queries are packed onto fewer connections, up to this many each, and only
+        /// then spread: larger read-only groups, so fewer round trips, server wake-ups and transactions,
+        /// at the cost of less parallelism on the server. Other statements always spread: each has its own
+        /// sync point and commit, and packing them only queues them behind each other on one server
+        /// process. Clamped to 1...``maximumPipelineDepth``.
         public var packingDepth: Int = 1
 
         /// The delay before reconnecting after failed connection attempts.

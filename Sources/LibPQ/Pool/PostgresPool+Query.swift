@@ -29,7 +29,7 @@ extension PostgresPool: PostgresQueryable {
         let deadline = timeout.map { clock.now + $0 }
         var retries = 0
         while true {
-            let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now })
+            let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now }, packs: query.isReadOnly)
             metrics.depth.record(leased.leased.lease.depth)
             let start = clock.now
             do {
@@ -130,13 +130,13 @@ extension PostgresPool: PostgresQueryable {
     /// Acquires a lease within the acquire timeout (or `timeout`, when shorter); returns what is left of
     /// `timeout` for the statement.
     func acquire(
-        _ kind: PoolStateMachine.LeaseKind, timeout: Duration?
+        _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true
     ) async throws -> (leased: Leased, remaining: Duration?) {
         let clock = dependencies.clock
         let start = clock.now
         let limit = timeout.map { min($0, configuration.acquireTimeout) } ?? configuration.acquireTimeout
         do {
-            let leased = try await lease(kind, deadline: start + limit)
+            let leased = try await lease(kind, deadline: start + limit, packs: packs)
             let waited = clock.now - start
             metrics.acquire.record(waited)
             return (leased, timeout.map { max(.zero, $0 - waited) })

@@ -350,13 +350,13 @@ public final class PostgresPool: Service, Sendable {
     // MARK: Leasing
 
     /// Waits for a lease until `deadline` (pool clock time).
-    func lease(_ kind: Machine.LeaseKind, deadline: Duration) async throws -> Leased {
+    func lease(_ kind: Machine.LeaseKind, deadline: Duration, packs: Bool = true) async throws -> Leased {
         let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
         let now = dependencies.clock.now
         let loop = currentLoop
         let (immediate, effects) = state.withLock { s in
             let effects = Self.resolve(
-                s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop), in: &s)
+                s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs), in: &s)
             return (s.early.removeValue(forKey: id), effects)
         }
         perform(effects)
