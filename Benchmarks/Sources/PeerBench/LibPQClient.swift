@@ -88,6 +88,36 @@ struct LibPQClient: BenchClient {
     func close() async { await pool.shutdown() }
 }
 
+/// This package's `PostgresConnection` alone, no pool: one connection, concurrent queries pipelined on it,
+/// tasks on its loop. It measures what the pool adds per query.
+struct LibPQConnectionClient: BenchClient {
+    let connection: PostgresConnection
+    let configurationDescription = "PostgresConnection(one connection, no pool,preparedStatementCache=on,binary,epoll,tasksOnLoopExecutor,readOnlyLookups)"
+
+    init(url: String) async throws {
+        connection = try await PostgresConnection.connect(configuration: try PostgresConfiguration(url))
+    }
+
+    func taskExecutor(forTask task: Int) -> (any TaskExecutor)? { connection.eventLoop.taskExecutor }
+
+    func lookup(id: Int) async throws -> Int {
+        let rows = try await connection.query(LibPQClient.lookupQuery(String(id)).readOnly())
+        guard let row = try rows.first(decoding: SessionRow.self) else { throw BenchError.missingRow(id) }
+        return Int(row.0) &+ row.1.utf8.count
+    }
+
+    func create(channel: Int32) async throws -> Int {
+        let id: Int32 = try await connection.query(LibPQClient.createQuery(channel)).first(decoding: Int32.self) ?? 0
+        return Int(id)
+    }
+
+    func setActiveOrder(id: Int, order: Int32) async throws -> Int {
+        try await connection.query(LibPQClient.setActiveOrderQuery(String(id), order)).affectedRows
+    }
+
+    func close() async { await connection.close() }
+}
+
 enum BenchError: Error, CustomStringConvertible {
     case missingRow(Int)
     case invalidURL(String)

@@ -16,9 +16,10 @@ struct PeerBench: AsyncParsableCommand {
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure one client × workload × concurrency.")
 
-    enum Client: String, ExpressibleByArgument, CaseIterable { case libpq, postgresnio }
+    enum Client: String, ExpressibleByArgument, CaseIterable { case libpq, libpqconnection, postgresnio }
 
-    @Option(help: "libpq (this package's PostgresPool) or postgresnio.") var client: Client
+    @Option(help: "libpq (this package's PostgresPool), libpqconnection (one PostgresConnection, no pool) or postgresnio.")
+    var client: Client
     @Option(help: "lookup, create, set-active-order or mixed.") var workload: String
     @Option(help: "Concurrent tasks.") var concurrency: Int
     @Option(help: "Measured seconds.") var seconds: Double = 3
@@ -52,6 +53,8 @@ struct Run: AsyncParsableCommand {
                 try LibPQClient(
                     url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, packingDepth: packingDepth, loops: loops, loopExecutor: loopExecutor,
                     readOnlyLookups: readOnlyLookups)
+            case .libpqconnection:
+                try await LibPQConnectionClient(url: url)
             case .postgresnio:
                 try NIOClient(url: url, maximumConnections: nioConnections ?? min(concurrency, 16))
             }

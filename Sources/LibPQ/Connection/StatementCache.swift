@@ -13,6 +13,9 @@ struct StatementCache {
 
     let capacity: Int
     private(set) var entries: [Key: Entry] = [:]
+    /// The key of the last hit or insert, with its name: a statement run again and again is found by one
+    /// comparison instead of hashing its whole SQL text.
+    private var recent: (key: Key, name: String)?
     private var clock: UInt64 = 0
     private var counter: UInt64 = 0
     /// Lookups answered from the cache, and statements prepared.
@@ -27,6 +30,12 @@ struct StatementCache {
     /// The prepared name for `key` if cached, marking it used.
     mutating func lookup(_ key: Key) -> String? {
         clock += 1
+        if let recent, recent.key == key {
+            hits += 1
+            // Its `lastUse` is refreshed when another statement takes its place as the recent one.
+            return recent.name
+        }
+        touchRecent()
         // One hash of the key (the whole SQL text): find the slot, then update it in place.
         guard let i = entries.index(forKey: key) else {
             misses += 1
@@ -34,7 +43,16 @@ struct StatementCache {
         }
         hits += 1
         entries.values[i].lastUse = clock
+        recent = (key, entries.values[i].name)
         return entries.values[i].name
+    }
+
+    /// Records the recent statement's uses (answered without touching `entries`) before it stops being
+    /// the recent one, so eviction still sees it as used.
+    private mutating func touchRecent() {
+        guard let recent else { return }
+        if let i = entries.index(forKey: recent.key) { entries.values[i].lastUse = clock }
+        self.recent = nil
     }
 
     /// A fresh statement name.
@@ -46,6 +64,7 @@ struct StatementCache {
     /// Adds `key` under `name` (from ``nextName()``); returns the evicted name when the cache was full (the
     /// caller deallocates it on the server).
     mutating func insert(_ key: Key, name: String) -> String? {
+        touchRecent()
         var evicted: String?
         if entries.count >= capacity, let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             entries[victim.key] = nil
@@ -53,21 +72,25 @@ struct StatementCache {
         }
         clock += 1
         entries[key] = Entry(name: name, lastUse: clock)
+        recent = (key, name)
         return evicted
     }
 
     /// Forgets a statement (it failed to prepare, or the server no longer has it).
     mutating func remove(_ key: Key) {
         entries[key] = nil
+        if recent?.key == key { recent = nil }
     }
 
     /// Forgets `key` only if it still maps to `name` (a newer statement for the same key stays).
     mutating func remove(_ key: Key, ifNamed name: String) {
         if entries[key]?.name == name { entries[key] = nil }
+        if let recent, recent.key == key, recent.name == name { self.recent = nil }
     }
 
     /// Forgets everything (after a reconnect the server has none of them).
     mutating func removeAll() {
         entries.removeAll()
+        recent = nil
     }
 }

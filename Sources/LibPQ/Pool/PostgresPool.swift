@@ -243,9 +243,21 @@ public final class PostgresPool: Service, Sendable {
 
     /// Turns actions into effects, taking what they need from the locked state.
     static func resolve(_ actions: [Machine.Action], in s: inout State) -> [Effect] {
+        var unused: Result<Leased, PostgresError>?
+        return resolve(actions, in: &s, requester: nil, answer: &unused)
+    }
+
+    /// Turns actions into effects; the answer for `requester` (a request being made under this same
+    /// lock, so nobody waits for it yet) goes to `answer` instead.
+    static func resolve(
+        _ actions: [Machine.Action], in s: inout State, requester: Machine.RequestID?,
+        answer: inout Result<Leased, PostgresError>?
+    ) -> [Effect] {
         var effects: [Effect] = []
         func deliver(_ id: Machine.RequestID, _ result: Result<Leased, PostgresError>) {
-            if let c = s.waiting.removeValue(forKey: id) {
+            if id == requester {
+                answer = result
+            } else if let c = s.waiting.removeValue(forKey: id) {
                 effects.append(.resume(c, result))
             } else {
                 s.early[id] = result
@@ -355,9 +367,11 @@ public final class PostgresPool: Service, Sendable {
         let now = dependencies.clock.now
         let loop = currentLoop
         let (immediate, effects) = state.withLock { s in
+            var answer: Result<Leased, PostgresError>?
             let effects = Self.resolve(
-                s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs), in: &s)
-            return (s.early.removeValue(forKey: id), effects)
+                s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs),
+                in: &s, requester: id, answer: &answer)
+            return (answer, effects)
         }
         perform(effects)
         if let immediate { return try immediate.get() }
