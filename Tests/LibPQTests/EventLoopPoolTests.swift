@@ -26,6 +26,8 @@ struct EventLoopPoolTests {
             $0.eventLoops = loops
             $0.maximumConnections = 2
             $0.maximumPipelineDepth = 16
+            $0.packingDepth = 16  // read-only queries stay on their loop's connection; with 1 they would spread
+            $0.healthCheckInterval = nil  // a connection being checked would send its loop's callers elsewhere
         }
         try await TestDatabase.withPool(configure) { pool, _ in
             // A caller on loop 0 holds a connection while a caller on loop 1 asks for one: the pool opens
@@ -53,15 +55,15 @@ struct EventLoopPoolTests {
             #expect(firstResult.0 != second.0)
             let backends = [firstResult.0, second.0]
 
-            // 16 callers per loop, pipelined: each query runs on its own loop's connection, and every
-            // caller gets its own answers.
+            // 16 callers per loop, pipelined read-only queries: each runs on its own loop's connection,
+            // and every caller gets its own answers.
             let answers = try await withThrowingTaskGroup(of: [(caller: Int, value: Int64, pid: Int32)].self) { group in
                 for caller in 0..<32 {
                     group.addTask(executorPreference: executors[caller % 2]) {
                         var out: [(caller: Int, value: Int64, pid: Int32)] = []
                         for k in 0..<5 {
                             let value = Int64(caller * 10 + k)
-                            let rows = try await pool.query("SELECT \(value)::int8, pg_backend_pid()")
+                            let rows = try await pool.query(PostgresQuery("SELECT \(value)::int8, pg_backend_pid()").readOnly())
                             out.append((caller, try rows[0].decode(Int64.self, at: 0), try rows[0].decode(Int32.self, at: 1)))
                         }
                         return out

@@ -325,12 +325,12 @@ import Testing
 
 /// Several event loops (``PostgresPool/Configuration/eventLoops``): the machine only counts them.
 @Suite struct PoolStateMachineEventLoopTests {
-    static func twoLoops(_ c: inout PostgresPool.Configuration) {
-        c.eventLoops = [.epoll, .epoll]  // two entries: the machine reads only how many there are
+    static func loops(_ n: Int) -> (inout PostgresPool.Configuration) -> Void {
+        { $0.eventLoops = PostgresEventLoop.epollLoops(n) }
     }
 
     @Test func callersGetConnectionsOfTheirOwnLoopAndBorrowOnlyWhenTheirLoopHasNone() throws {
-        let h = PoolMachineHarness { Self.twoLoops(&$0); $0.maximumConnections = 4 }
+        let h = PoolMachineHarness { Self.loops(2)(&$0); $0.maximumConnections = 4 }
         let (_, first) = h.request(.shared, loop: 1)
         #expect(first.creates == [1])
         #expect(h.loop(of: 1) == 1)
@@ -341,12 +341,12 @@ import Testing
         #expect(borrowed.creates == [2])
         #expect(h.loop(of: 2) == 0)
         h.establish(2)
-        // Affinity beats spreading: loop 1's caller stays on connection 1 although 2 is idle.
         #expect(h.request(.shared, loop: 0).actions.leases.map(\.connection) == [2])
+        // Both connections are busy: loop 1's caller stays on its own (now 3 deep) rather than crossing
+        // to connection 2 (1 deep), and the pool grows on loop 1, within its share of 4.
         let own = h.request(.shared, loop: 1).actions
         #expect(own.leases.map(\.connection) == [1])
         #expect(own.leases.first?.depth == 3)
-        // Connection 1 is past the packing depth: the pool grows on loop 1, within its share of 4.
         #expect(own.creates == [3])
         #expect(h.loop(of: 3) == 1)
         // A caller on no loop takes any connection, as with one loop.
@@ -354,25 +354,68 @@ import Testing
         #expect(h.request(.shared).actions.leases.map(\.connection) == [3])
     }
 
-    @Test func aNewConnectionGoesElsewhereOnceTheCallersLoopHoldsItsShare() throws {
-        let h = PoolMachineHarness { Self.twoLoops(&$0); $0.maximumConnections = 2 }
-        _ = h.request(.exclusive, loop: 0)
+    @Test func anIdleConnectionOfAnotherLoopIsTakenBeforePilingOntoABusyOwnOne() throws {
+        let h = PoolMachineHarness { Self.loops(2)(&$0); $0.maximumConnections = 2 }
+        _ = h.request(.shared, loop: 0)
         #expect(h.establish(1).leases.map(\.connection) == [1])
-        #expect(h.loop(of: 1) == 0)
-        // Loop 0 holds its share (1 of 2): the second connection goes to loop 1 even for loop 0's caller.
-        let (waiter, a) = h.request(.exclusive, loop: 0)
-        #expect(a.creates == [2])
+        // Connection 1 is busy: the second lease shares it, and the second connection opens on loop 1
+        // (loop 0 holds its share, 1 of 2).
+        let (_, second) = h.request(.shared, loop: 0)
+        #expect(second.leases.map(\.connection) == [1])
+        #expect(second.creates == [2])
         #expect(h.loop(of: 2) == 1)
-        let lease = try #require(h.establish(2).leases.first)
-        #expect(lease.request == waiter && lease.connection == 2)
+        h.establish(2)
+        // Spreading (packingDepth 1) comes before affinity: idle connection 2 takes loop 0's next write.
+        #expect(h.request(.shared, loop: 0, packs: false).actions.leases.map(\.connection) == [2])
     }
 
-    @Test func aLoopIndexIsIgnoredWithoutEventLoops() throws {
+    @Test func aBorrowedConnectionOpensNoneWhenTheCallersLoopHoldsItsShare() throws {
+        let h = PoolMachineHarness { Self.loops(2)(&$0); $0.maximumConnections = 4; $0.packingDepth = 4 }
+        _ = h.request(.exclusive, loop: 0)
+        #expect(h.establish(1).leases.map(\.connection) == [1])
+        #expect(h.request(.exclusive, loop: 0).actions.creates == [2])
+        #expect(h.establish(2).leases.map(\.connection) == [2])
+        #expect(h.loop(of: 1) == 0 && h.loop(of: 2) == 0)
+        #expect(h.request(.shared, loop: 1).actions.creates == [3])
+        #expect(h.establish(3).leases.map(\.connection) == [3])
+        #expect(h.loop(of: 3) == 1)
+        // Loop 0's connections are both pinned and it holds its share (2 of 4): its caller borrows
+        // connection 3, under the packing depth, and nothing is opened.
+        let (_, borrowed) = h.request(.shared, loop: 0)
+        #expect(borrowed.leases.map(\.connection) == [3])
+        #expect(borrowed.creates.isEmpty)
+    }
+
+    @Test func connectionsForWaitersGoToTheLoopsThatHaveNone() throws {
+        let h = PoolMachineHarness { Self.loops(2)(&$0); $0.maximumConnections = 4 }
+        let (w0, a0) = h.request(.exclusive, loop: 0)
+        #expect(a0.creates == [1])
+        let (w1, a1) = h.request(.exclusive, loop: 1)
+        #expect(a1.creates == [2])
+        #expect(h.loop(of: 1) == 0 && h.loop(of: 2) == 1)
+        // Waiters are served in arrival order, whichever loop's connection opens first.
+        #expect(h.establish(2).leases.map(\.request) == [w0])
+        #expect(h.establish(1).leases.map(\.request) == [w1])
+    }
+
+    @Test func everyLoopGetsAConnectionBeforeAnyGetsASecond() throws {
+        let h = PoolMachineHarness { Self.loops(4)(&$0); $0.maximumConnections = 5 }
+        for _ in 0..<5 {
+            _ = h.request(.exclusive, loop: 0)
+            h.establishAll()
+        }
+        #expect(h.machine.connections.map(\.loop) == [0, 1, 2, 3, 0])
+    }
+
+    @Test func aLoopIndexIsIgnoredWithoutEventLoopsAndALoopListedTwiceCountsOnce() throws {
         let h = PoolMachineHarness()
         let (_, a) = h.request(.shared, loop: 5)
         #expect(a.creates == [1])
         #expect(h.loop(of: 1) == 0)
         #expect(h.establish(1).leases.map(\.connection) == [1])
+        let twice = PoolMachineHarness { $0.eventLoops = [.epoll, .epoll]; $0.maximumConnections = 2 }
+        _ = twice.request(.exclusive, loop: 1)
+        #expect(twice.loop(of: 1) == 0)
     }
 }
 

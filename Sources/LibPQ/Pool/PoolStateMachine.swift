@@ -86,7 +86,7 @@ public struct PoolStateMachine: Sendable {
 
     public init(configuration: PostgresPool.Configuration) {
         self.configuration = configuration.normalized
-        self.loopCount = max(1, configuration.eventLoops.count)
+        self.loopCount = max(1, self.configuration.eventLoops.count)
     }
 
     // MARK: Observations
@@ -144,10 +144,13 @@ public struct PoolStateMachine: Sendable {
     /// ``PostgresPool/Configuration/maximumWaiters`` already wait, it fails at once with `queueFull`.
     ///
     /// `loop` is the event loop the caller runs on (an index into
-    /// ``PostgresPool/Configuration/eventLoops``), if any: the rules above apply to that loop's
-    /// connections first, and to the others only when none of its own can take the request. A connection
-    /// opened for the caller goes to its loop while that loop has no more than its share of
-    /// ``PostgresPool/Configuration/maximumConnections``.
+    /// ``PostgresPool/Configuration/eventLoops``), if any. A connection of that loop is preferred at each
+    /// step: a shared request takes one of its loop's connections under the packing depth, else any
+    /// connection under it, else the least-loaded connection of its loop with room, else any with room.
+    /// A connection opened for the caller goes to its loop while that loop holds less than its share of
+    /// ``PostgresPool/Configuration/maximumConnections`` (the maximum divided by the number of loops,
+    /// rounded down, at least 1); a caller that borrowed another loop's connection has one opened for
+    /// its own loop on those terms.
     ///
     /// `packs` false (a statement that cannot join a read-only group) spreads a shared request as a
     /// ``PostgresPool/Configuration/packingDepth`` of 1 would.
@@ -162,9 +165,9 @@ public struct PoolStateMachine: Sendable {
         let loop = loop.flatMap { (0..<loopCount).contains($0) ? $0 : nil }
         if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop, packs: packs) {
             let full = connections[index].shared >= packing(packs)
-            let foreign = loop != nil && connections[index].loop != loop
+            let borrowed = loop.map { connections[index].loop != $0 && loopHasRoom($0) } ?? false
             actions.append(.lease(grant(id, kind: kind, at: index)))
-            if kind == .shared, full || foreign { actions += growIfUseful(now: now, loop: loop) }
+            if kind == .shared, full || borrowed { actions += growIfUseful(now: now, loop: loop) }
             return actions
         }
         guard waiters.count < configuration.maximumWaiters else {
@@ -314,20 +317,25 @@ public struct PoolStateMachine: Sendable {
 
     private func index(of id: ConnectionID) -> Int? { connections.firstIndex { $0.id == id } }
 
-    /// Where a request of `kind` from a caller on `loop` can go right now: a connection of that loop when
-    /// one can take it, else any.
+    /// Where a request of `kind` from a caller on `loop` can go right now. Shared: its loop's best
+    /// connection under the packing depth, else any loop's, else its loop's least loaded with room, else
+    /// any loop's; exclusive: an idle connection of its loop, else any idle one.
     private func place(_ kind: LeaseKind, loop: Int?, packs: Bool) -> Int? {
-        if let loop, loopCount > 1, let i = place(kind, on: loop, packing: packing(packs)) { return i }
-        return place(kind, on: nil, packing: packing(packs))
+        let packing = packing(packs)
+        let any = candidates(kind, on: nil, packing: packing)
+        guard let loop, loopCount > 1 else { return any.packed ?? any.spread }
+        let own = candidates(kind, on: loop, packing: packing)
+        return own.packed ?? any.packed ?? own.spread ?? any.spread
     }
 
     private func packing(_ packs: Bool) -> Int { packs ? configuration.packingDepth : 1 }
 
-    /// Where a request of `kind` can go right now, among the connections of `loop` (all when `nil`).
+    /// The connections a request of `kind` could take right now, among those of `loop` (all when `nil`).
     ///
-    /// Shared: the busiest connection still under ``PostgresPool/Configuration/packingDepth`` (an idle one
-    /// when that is 1), else the least-loaded one with room in its pipeline.
-    private func place(_ kind: LeaseKind, on loop: Int?, packing: Int) -> Int? {
+    /// Shared: `packed` is the busiest connection still under the packing depth
+    /// (``PostgresPool/Configuration/packingDepth``; an idle one when that is 1), `spread` the least
+    /// loaded one with room in its pipeline. Exclusive: `packed` is an idle connection.
+    private func candidates(_ kind: LeaseKind, on loop: Int?, packing: Int) -> (packed: Int?, spread: Int?) {
         var packed: Int?
         var spread: Int?
         for i in connections.indices {
@@ -335,7 +343,7 @@ public struct PoolStateMachine: Sendable {
             guard c.state == .open, !c.pinned, !c.checking, !c.expired, loop == nil || c.loop == loop else { continue }
             switch kind {
             case .exclusive:
-                if c.shared == 0 { return i }  // reserved ones included: that is what they wait for
+                if c.shared == 0 { return (i, nil) }  // reserved ones included: that is what they wait for
             case .shared:
                 guard !c.reserved, c.shared < configuration.maximumPipelineDepth else { continue }
                 if c.shared < packing {
@@ -345,7 +353,7 @@ public struct PoolStateMachine: Sendable {
                 }
             }
         }
-        return packed ?? spread
+        return (packed, spread)
     }
 
     private mutating func grant(_ id: RequestID, kind: LeaseKind, at i: Int) -> Lease {
@@ -413,7 +421,7 @@ public struct PoolStateMachine: Sendable {
         if let retryAt {
             if now < retryAt { wanted = 0 } else if inBackoff { wanted = min(wanted, connecting == 0 ? 1 : 0) }
         }
-        for k in 0..<max(0, wanted) { actions.append(startConnection(preferring: k < waiters.count ? waiters[k].loop : nil)) }
+        for _ in 0..<max(0, wanted) { actions.append(startConnection(preferring: loopWaitersNeedMost())) }
         // Exclusive waiters no new connection covers: reserve busy connections, least loaded first.
         var uncovered = exclusive - reserved - connectingConnections
         while uncovered > 0 {
@@ -441,11 +449,37 @@ public struct PoolStateMachine: Sendable {
     /// fewest connections (the lowest index on a tie).
     private func loopForNewConnection(preferring loop: Int?) -> Int {
         guard loopCount > 1 else { return 0 }
+        let counts = connectionsPerLoop()
+        if let loop, counts[loop] < loopShare { return loop }
+        return counts.indices.min { counts[$0] < counts[$1] } ?? 0
+    }
+
+    /// Connections open or being opened on each loop.
+    private func connectionsPerLoop() -> [Int] {
         var counts = [Int](repeating: 0, count: loopCount)
         for c in connections where c.state != .closing { counts[c.loop] += 1 }
-        let share = (configuration.maximumConnections + loopCount - 1) / loopCount
-        if let loop, counts[loop] < share { return loop }
-        return counts.indices.min { counts[$0] < counts[$1] } ?? 0
+        return counts
+    }
+
+    /// How many connections each loop may claim for its own callers: the maximum divided by the number
+    /// of loops, rounded down so that every loop can have its share, and at least 1.
+    private var loopShare: Int { max(1, configuration.maximumConnections / loopCount) }
+
+    private func loopHasRoom(_ loop: Int) -> Bool {
+        loopCount > 1 && connectionsPerLoop()[loop] < loopShare
+    }
+
+    /// Among the loops of waiting callers, the one with the fewest connections (the earliest waiter's on
+    /// a tie); nil when no waiter runs on a loop.
+    private func loopWaitersNeedMost() -> Int? {
+        guard loopCount > 1 else { return nil }
+        let counts = connectionsPerLoop()
+        var best: Int?
+        for w in waiters {
+            guard let l = w.loop else { continue }
+            if best == nil || counts[l] < counts[best!] { best = l }
+        }
+        return best
     }
 
     private mutating func close(at i: Int) -> [Action] {

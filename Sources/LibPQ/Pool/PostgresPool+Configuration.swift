@@ -58,10 +58,13 @@ extension PostgresPool {
         ///
         /// With several loops (``PostgresEventLoop/epollLoops(_:)``, one per core), results are read and
         /// decoded, and callers resumed, on several threads instead of one. A caller that runs on one of
-        /// these loops (its task prefers the loop's ``PostgresEventLoop/taskExecutor``) gets a connection
-        /// of its own loop whenever one has room, so its query is sent and answered without a thread
-        /// switch; only when none has room does it borrow a connection of another loop. Callers on other
-        /// executors take any connection, as with one loop.
+        /// these loops (its task prefers the loop's ``PostgresEventLoop/taskExecutor``) is given a
+        /// connection of its own loop first at each step of the placement rules (under ``packingDepth``,
+        /// then any with room), so its query is sent and answered without a thread switch; with
+        /// ``packingDepth`` 1 it still takes an idle connection of another loop before sharing a busy one
+        /// of its own. Callers on other executors take any connection, as with one loop. Each loop claims up to ``maximumConnections``
+        /// divided by the number of loops for its callers, so give the pool at least as many connections as
+        /// loops. A loop listed twice counts once.
         public var eventLoops: [PostgresEventLoop] = []
 
         /// Creates the default configuration.
@@ -109,6 +112,10 @@ extension PostgresPool {
             c.maximumPipelineDepth = max(1, c.maximumPipelineDepth)
             c.packingDepth = min(max(1, c.packingDepth), c.maximumPipelineDepth)
             c.maximumWaiters = max(0, c.maximumWaiters)
+            // A loop listed twice would have connections no caller counts as its own.
+            var loops: [PostgresEventLoop] = []
+            for loop in c.eventLoops where !loops.contains(where: { $0.isSame(as: loop) }) { loops.append(loop) }
+            c.eventLoops = loops
             return c
         }
     }
