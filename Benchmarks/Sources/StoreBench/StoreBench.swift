@@ -16,12 +16,22 @@ struct StoreBench: AsyncParsableCommand {
     @Option(help: "Expired sessions to insert for the cleanup run.") var expired: Int = 1_000_000
     @Option(help: "Cleanup batch size (the store's default).") var batchSize: Int = 1000
     @Option(help: "Orders loaded (ids 1...n).") var orders: Int = 10_000
+    @Option(help: "Event loops the pool's connections and the tasks are spread over (default: one per core).")
+    var loops: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "PostgresPool packingDepth (read-only lookups on a connection before spreading).")
+    var packingDepth: Int = 8
+
+    /// The loops' task executors (the shared loops: the same ones the pool uses).
+    var executors: [any TaskExecutor] { PostgresEventLoop.epollLoops(loops).compactMap(\.taskExecutor) }
     @Option(name: .customLong("database-url"), help: "Database URL (default: DATABASE_URL).") var databaseURL: String?
 
     func run() async throws {
         let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         var poolConfiguration = PostgresPool.Configuration()
         poolConfiguration.maximumConnections = 4
+        poolConfiguration.packingDepth = packingDepth
+        let eventLoops = PostgresEventLoop.epollLoops(loops)
+        if eventLoops.count > 1 { poolConfiguration.eventLoops = eventLoops }
         let pool = PostgresPool(configuration: poolConfiguration, connection: try PostgresConfiguration(url))
         defer { Task { await pool.shutdown() } }
         var storeConfiguration = SessionStore.Configuration()
@@ -114,9 +124,11 @@ struct StoreBench: AsyncParsableCommand {
     ) async throws -> Cell {
         let cpu0 = ProcessUsage.cpuSeconds
         let start = ContinuousClock.now
+        let executors = self.executors
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<concurrency {
-                group.addTask(executorPreference: PostgresEventLoop.default.taskExecutor) {
+            for task in 0..<concurrency {
+                // Task i runs on loop i mod loops, where the pool gives it a connection of that loop.
+                group.addTask(executorPreference: executors[task % executors.count]) {
                     var rng = SystemRandomNumberGenerator()
                     var out: [Double] = []
                     while !done() {
