@@ -19,6 +19,25 @@ extension EntityAnalysis {
         }
     }
 
+    /// The extension that makes `type` conform to `conformance`: the `leading` member declarations (one
+    /// per line), then the members every entity gets (metadata, row initialiser, insert values, column
+    /// lookup, visitor).
+    func conformanceExtension(
+        of type: some TypeSyntaxProtocol, conformance: String, leading: [String]
+    ) -> ExtensionDeclSyntax {
+        let decl: DeclSyntax = """
+            extension \(type.trimmed): \(raw: conformance) {
+                \(raw: leading.joined(separator: "\n"))
+                \(metadataDeclaration)
+                \(entityInitDeclaration)
+                \(entityInsertDeclaration)
+                \(columnForDeclaration)
+                \(visitDeclaration)
+            }
+            """
+        return decl.formatted().cast(ExtensionDeclSyntax.self)
+    }
+
     var metadataDeclaration: DeclSyntax {
         let tableName: String
         let inheritanceExpr: String
@@ -105,17 +124,19 @@ extension EntityAnalysis {
     }
 
     var entityInsertDeclaration: DeclSyntax {
+        var changes = insertStatements { #""\#($0)""# }
+        if let inheritance {
+            changes.append(#"values.append(Entities.ColumnValue("\#(inheritance.column)", "\#(typeName)"))"#)
+        }
+        let binding = changes.isEmpty ? "let" : "var"  // `var` never changed draws a warning in user code
         var lines: [String]
         switch mode {
         case .child:
-            lines = ["var values = Self.inheritedInsertValues(self.base)"]
+            lines = ["\(binding) values = Self.inheritedInsertValues(self.base)"]
         default:
-            lines = ["var values: [Entities.ColumnValue] = []"]
+            lines = ["\(binding) values: [Entities.ColumnValue] = []"]
         }
-        lines += insertStatements { #""\#($0)""# }
-        if let inheritance {
-            lines.append(#"values.append(Entities.ColumnValue("\#(inheritance.column)", "\#(typeName)"))"#)
-        }
+        lines += changes
         lines.append("return values")
         return """
             \(raw: memberAccessPrefix)var insertValues: [Entities.ColumnValue] {

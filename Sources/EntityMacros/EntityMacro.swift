@@ -33,17 +33,11 @@ public struct EntityMacro: MemberMacro, ExtensionMacro {
             return []
         }
         let access = analysis.memberAccessPrefix
-        let decl: DeclSyntax = """
-            extension \(type.trimmed): Entities.Entity {
-                \(raw: access)typealias PrimaryKey = \(raw: analysis.primaryKeyType ?? "Int")
-                \(analysis.metadataDeclaration)
-                \(analysis.entityInitDeclaration)
-                \(analysis.entityInsertDeclaration)
-                \(analysis.columnForDeclaration)
-                \(analysis.visitDeclaration)
-            }
-            """
-        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
+        return [
+            analysis.conformanceExtension(
+                of: type, conformance: "Entities.Entity",
+                leading: ["\(access)typealias PrimaryKey = \(analysis.primaryKeyType ?? "Int")"])
+        ]
     }
 }
 
@@ -84,19 +78,15 @@ public struct ChildEntityMacro: MemberMacro, ExtensionMacro {
         else { return [] }
         let access = analysis.memberAccessPrefix
         let discriminator = value?.trimmedDescription ?? "\"\(analysis.typeName)\""
-        let decl: DeclSyntax = """
-            extension \(type.trimmed): Entities.ChildEntity {
-                \(raw: access)typealias Parent = \(raw: parent)
-                \(raw: access)typealias PrimaryKey = \(raw: parent).PrimaryKey
-                \(raw: access)static var discriminatorValue: String { \(raw: discriminator) }
-                \(analysis.metadataDeclaration)
-                \(analysis.entityInitDeclaration)
-                \(analysis.entityInsertDeclaration)
-                \(analysis.columnForDeclaration)
-                \(analysis.visitDeclaration)
-            }
-            """
-        return [decl.formatted().cast(ExtensionDeclSyntax.self)]
+        return [
+            analysis.conformanceExtension(
+                of: type, conformance: "Entities.ChildEntity",
+                leading: [
+                    "\(access)typealias Parent = \(parent)",
+                    "\(access)typealias PrimaryKey = \(parent).PrimaryKey",
+                    "\(access)static var discriminatorValue: String { \(discriminator) }",
+                ])
+        ]
     }
 }
 
@@ -169,7 +159,7 @@ public struct EmbeddableMacro: ExtensionMacro {
                     \(raw: decode.isEmpty ? "_ = (row, prefix)" : decode.joined(separator: "\n        "))
                 }
                 \(raw: access)func insertValues(prefix: String) -> [Entities.ColumnValue] {
-                    var values: [Entities.ColumnValue] = []
+                    \(raw: insert.isEmpty ? "let" : "var") values: [Entities.ColumnValue] = []
                     \(raw: insert.isEmpty ? "_ = prefix" : insert.joined(separator: "\n        "))
                     return values
                 }
