@@ -50,12 +50,29 @@ public struct InsertQuery<Root: Entity>: Sendable {
     }
 }
 
+/// A statement that changes rows and reports how many: ``UpdateQuery`` and ``DeleteQuery``.
+public protocol EntityWriteQuery: Sendable {
+    /// The statement and its binds.
+    func build() throws -> PostgresQuery
+}
+
+extension EntityWriteQuery {
+    /// The SQL text (empty when the query cannot be built).
+    public var sql: String { (try? build().sql) ?? "" }
+
+    /// Runs the statement; returns the number of rows it updated or deleted.
+    @discardableResult
+    public func run(on connection: some PostgresQueryable) async throws -> Int {
+        try await connection.query(build()).affectedRows
+    }
+}
+
 /// An `UPDATE` of chosen columns of the rows matching a condition.
 ///
 /// ```swift
 /// let count = try await Session.update().set(\.expires, to: expiry).where(\.id == id).run(on: connection)
 /// ```
-public struct UpdateQuery<Root: Entity>: Sendable {
+public struct UpdateQuery<Root: Entity>: EntityWriteQuery {
     let info = EntityTableInfo(Root.self)
     var assignments: [ColumnValue] = []
     var whereClause = WhereClause<Root>()
@@ -98,15 +115,6 @@ public struct UpdateQuery<Root: Entity>: Sendable {
         try whereClause.render(into: &query, info: info)
         return query
     }
-
-    /// The SQL text (empty when the query cannot be built).
-    public var sql: String { (try? build().sql) ?? "" }
-
-    /// Runs the update; returns the number of rows updated.
-    @discardableResult
-    public func run(on connection: some PostgresQueryable) async throws -> Int {
-        try await connection.query(build()).affectedRows
-    }
 }
 
 /// A `DELETE` of the rows matching a condition.
@@ -114,7 +122,7 @@ public struct UpdateQuery<Root: Entity>: Sendable {
 /// ```swift
 /// let count = try await Session.delete().where(\.expires < now).run(on: connection)
 /// ```
-public struct DeleteQuery<Root: Entity>: Sendable {
+public struct DeleteQuery<Root: Entity>: EntityWriteQuery {
     let info = EntityTableInfo(Root.self)
     var whereClause = WhereClause<Root>()
 
@@ -134,15 +142,6 @@ public struct DeleteQuery<Root: Entity>: Sendable {
         query.appendIdentifier(info.table)
         try whereClause.render(into: &query, info: info)
         return query
-    }
-
-    /// The SQL text (empty when the query cannot be built).
-    public var sql: String { (try? build().sql) ?? "" }
-
-    /// Runs the delete; returns the number of rows deleted.
-    @discardableResult
-    public func run(on connection: some PostgresQueryable) async throws -> Int {
-        try await connection.query(build()).affectedRows
     }
 }
 
