@@ -34,7 +34,7 @@ struct SessionServicesTests {
             let name = "listener-\(f.schema)"
             let b = try await makePeer(f, applicationName: name)
             let task = Task { try await b.listener.run() }
-            #expect(try await waitUntil(within: .seconds(10)) { b.listener.isListening } != nil)
+            #expect(await waitUntil(within: .seconds(10)) { b.listener.isListening } != nil)
 
             let order = try await f.makeOrder("ORD-X")
             for change in Change.allCases {
@@ -84,14 +84,14 @@ struct SessionServicesTests {
             let name = "listener-\(f.schema)"
             let b = try await makePeer(f, applicationName: name)
             let task = Task { try await b.listener.run() }
-            #expect(try await waitUntil(within: .seconds(10)) { b.listener.isListening } != nil)
+            #expect(await waitUntil(within: .seconds(10)) { b.listener.isListening } != nil)
             let before = try await f.store.createAnonymousSession()
             _ = try await b.store.session(forToken: before.token)
             #expect(b.cache.contains(before.cacheKey))
 
             try await f.connection.query(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \(name)")
-            #expect(try await waitUntil(within: .seconds(10)) { b.listener.connectionCount == 2 && b.listener.isListening } != nil)
+            #expect(await waitUntil(within: .seconds(10)) { b.listener.connectionCount == 2 && b.listener.isListening } != nil)
             // Reconnecting cleared the cache: what changed in between was not heard.
             #expect(!b.cache.contains(before.cacheKey))
 
@@ -110,7 +110,7 @@ struct SessionServicesTests {
             let b = try await makePeer(f, applicationName: "listener-\(f.schema)")
             let group = ServiceGroup(services: [b.listener], logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             let task = Task { try await group.run() }
-            #expect(try await waitUntil(within: .seconds(10)) { b.listener.isListening } != nil)
+            #expect(await waitUntil(within: .seconds(10)) { b.listener.isListening } != nil)
             await group.triggerGracefulShutdown()
             try await task.value
             #expect(!b.listener.isListening)
@@ -130,14 +130,14 @@ struct SessionServicesTests {
             f.clock.advance(by: 61)
             let task = Task { try await group.run() }
             // The first pass runs at once, then the service sleeps on the test clock.
-            #expect(try await waitUntil(within: .seconds(10)) { passes.withLock { $0 } == [25] && clock.sleeperCount == 1 } != nil)
+            #expect(await waitUntil(within: .seconds(10)) { passes.withLock { $0 } == [25] && clock.sleeperCount == 1 } != nil)
             for _ in 0..<5 { _ = try await f.store.createAnonymousSession() }
             f.clock.advance(by: 61)
             clock.advance(by: .seconds(599))
             try await Task.sleep(for: .milliseconds(20))
             #expect(passes.withLock { $0 } == [25])  // not yet
             clock.advance(by: .seconds(1))
-            #expect(try await waitUntil(within: .seconds(10)) { passes.withLock { $0 } == [25, 5] && clock.sleeperCount == 1 } != nil)
+            #expect(await waitUntil(within: .seconds(10)) { passes.withLock { $0 } == [25, 5] && clock.sleeperCount == 1 } != nil)
             await group.triggerGracefulShutdown()
             try await task.value
             #expect(passes.withLock { $0 } == [25, 5])

@@ -1,4 +1,4 @@
-public import LibPQ
+import LibPQ
 
 /// What the query builder needs to know about an entity's table.
 struct EntityTableInfo: Sendable {
