@@ -17,17 +17,26 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent tasks.") var concurrency: Int = 16
     @Option(help: "Sessions loaded before measuring.") var sessions: Int = 20_000
     @Option(help: "Pool connections.") var connections: Int = 4
+    @Option(help: "Event loops the pool's connections and the tasks are spread over (default: one per core).")
+    var loops: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Pool packingDepth: read-only lookups a connection takes before they spread.")
+    var packingDepth: Int = 8
 
     func validate() throws {
-        guard seconds > 0, concurrency > 0, sessions > 0, connections > 0 else {
-            throw ValidationError("seconds, concurrency, sessions and connections must be positive")
+        guard seconds > 0, concurrency > 0, sessions > 0, connections > 0, loops > 0, packingDepth > 0 else {
+            throw ValidationError("seconds, concurrency, sessions, connections, loops and packing-depth must be positive")
         }
     }
+
+    /// The shared epoll loops the pool and the tasks use.
+    private var eventLoops: [PostgresEventLoop] { PostgresEventLoop.epollLoops(loops) }
 
     func run() async throws {
         try await withScratchSchema(prefix: "sessionctl_bench_") { configuration, _ in
             var poolConfiguration = PostgresPool.Configuration()
             poolConfiguration.maximumConnections = connections
+            poolConfiguration.packingDepth = packingDepth
+            if eventLoops.count > 1 { poolConfiguration.eventLoops = eventLoops }
             let pool = PostgresPool(configuration: poolConfiguration, connection: configuration)
             do {
                 try await measure(on: pool)
@@ -55,7 +64,9 @@ struct BenchCommand: AsyncParsableCommand {
         let cached = SessionStore(
             database: pool, cache: InMemorySessionCache(capacity: tokens.count), configuration: storeConfiguration)
         for token in tokens { _ = try await cached.session(forToken: token) }
-        say("bench", "\(tokens.count) sessions, \(concurrency) tasks on the loop executor, \(connections) connections, \(seconds) s each")
+        say(
+            "bench",
+            "\(tokens.count) sessions, \(concurrency) tasks on \(eventLoops.count) loop executor(s), \(connections) connections, \(seconds) s each")
         let workloads: [(String, @Sendable (inout SystemRandomNumberGenerator) async throws -> Void)] = [
             ("lookup-miss", { rng in _ = try await uncached.session(forToken: tokens.randomElement(using: &rng)!) }),
             ("lookup-hit", { rng in _ = try await cached.session(forToken: tokens.randomElement(using: &rng)!) }),
@@ -78,9 +89,11 @@ struct BenchCommand: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let cpu0 = cpuSeconds()
         let start = ContinuousClock.now
+        let executors = eventLoops.compactMap(\.taskExecutor)
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<concurrency {
-                group.addTask(executorPreference: PostgresEventLoop.default.taskExecutor) {
+            for task in 0..<concurrency {
+                // Task i runs on loop i mod loops, where the pool gives it a connection of that loop.
+                group.addTask(executorPreference: executors[task % executors.count]) {
                     var rng = SystemRandomNumberGenerator()
                     var out: [Double] = []
                     while ContinuousClock.now < deadline {
