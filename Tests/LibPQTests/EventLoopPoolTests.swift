@@ -80,4 +80,30 @@ struct EventLoopPoolTests {
             #expect(pool.statistics.openConnections == 2)
         }
     }
+
+    @Test func aPoolOverTwoLoopsRecoversAfterEveryConnectionIsTerminated() async throws {
+        let loops = [PostgresEventLoop.makeEpoll(name: "test-loop-c"), PostgresEventLoop.makeEpoll(name: "test-loop-d")]
+        let executors = try loops.map { try #require($0.taskExecutor) }
+        try await TestDatabase.withPool({ $0.eventLoops = loops; $0.maximumConnections = 4 }) { pool, app in
+            func sumFromBothLoops() async throws -> Int64 {
+                try await withThrowingTaskGroup(of: Int64.self) { group in
+                    for i in Int64(0)..<20 {
+                        group.addTask(executorPreference: executors[Int(i) % 2]) {
+                            try await pool.query("SELECT \(i)::int8, pg_sleep(0.01)")[0].decode(Int64.self, at: 0)
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+            }
+            #expect(try await sumFromBothLoops() == 190)
+            let observer = try await TestDatabase.connect()
+            defer { Task { await observer.close() } }
+            let killed = try await observer.query(
+                "SELECT count(pg_terminate_backend(pid))::int8 FROM pg_stat_activity WHERE application_name = \(app)")
+            #expect(try killed[0].decode(Int64.self, at: 0) > 0)
+            #expect(await TestDatabase.eventually { pool.statistics.openConnections == 0 })
+            // New connections open on both loops; every caller gets its answer.
+            #expect(try await sumFromBothLoops() == 190)
+        }
+    }
 }
