@@ -17,19 +17,22 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Concurrent tasks.") var concurrency: Int = 16
     @Option(help: "Sessions loaded before measuring.") var sessions: Int = 20_000
     @Option(help: "Pool connections.") var connections: Int = 4
-    @Option(help: "Event loops the pool's connections and the tasks are spread over (default: one per core).")
-    var loops: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Event loops the pool's connections and the tasks are spread over (default: one per core, at most one per connection).")
+    var loops: Int?
     @Option(help: "Pool packingDepth: read-only lookups a connection takes before they spread.")
     var packingDepth: Int = 8
 
     func validate() throws {
-        guard seconds > 0, concurrency > 0, sessions > 0, connections > 0, loops > 0, packingDepth > 0 else {
+        guard seconds > 0, concurrency > 0, sessions > 0, connections > 0, loops ?? 1 > 0, packingDepth > 0 else {
             throw ValidationError("seconds, concurrency, sessions, connections, loops and packing-depth must be positive")
         }
     }
 
-    /// The shared epoll loops the pool and the tasks use.
-    private var eventLoops: [PostgresEventLoop] { PostgresEventLoop.epollLoops(loops) }
+    /// The shared epoll loops the pool and the tasks use: one per core unless `--loops` says otherwise,
+    /// and no more than connections (a loop without a connection of its own only borrows).
+    private var eventLoops: [PostgresEventLoop] {
+        PostgresEventLoop.epollLoops(loops ?? min(ProcessInfo.processInfo.activeProcessorCount, connections))
+    }
 
     func run() async throws {
         try await withScratchSchema(prefix: "sessionctl_bench_") { configuration, _ in
@@ -93,7 +96,7 @@ struct BenchCommand: AsyncParsableCommand {
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for task in 0..<concurrency {
                 // Task i runs on loop i mod loops, where the pool gives it a connection of that loop.
-                group.addTask(executorPreference: executors[task % executors.count]) {
+                group.addTask(executorPreference: executors.isEmpty ? nil : executors[task % executors.count]) {
                     var rng = SystemRandomNumberGenerator()
                     var out: [Double] = []
                     while ContinuousClock.now < deadline {

@@ -119,3 +119,35 @@ func diagnostics(of source: String) -> [String] {
         #expect(diagnostics(of: source).isEmpty)
     }
 }
+
+/// Expands `source` and returns the expanded text.
+func expansion(of source: String) -> String {
+    let context = BasicMacroExpansionContext()
+    return Parser.parse(source: source).expand(macros: entityMacros, contextGenerator: { _ in context }).description
+}
+
+/// `insertValues` binds `values` with `let` exactly when nothing is appended (a `var` that never changes
+/// draws a warning in the user's code).
+@Suite struct InsertValuesBindingTests {
+    static let root = """
+        @Entity("s") @TableInheritance(column: "type") @VendureEntity struct S { @Column var token: String }
+        """
+
+    @Test func aChildWithoutColumnsOfItsOwnUsesLet() {
+        let text = expansion(of: Self.root + "\n@ChildEntity(of: S.self) struct A {}")
+        #expect(text.contains("let values = Self.inheritedInsertValues(self.base)"))
+        #expect(!text.contains("var values = Self.inheritedInsertValues"))
+        // The root appends its columns and its discriminator.
+        #expect(text.contains("var values: [Entities.ColumnValue] = []"))
+    }
+
+    @Test func aChildWithAColumnUsesVar() {
+        let text = expansion(of: Self.root + "\n@ChildEntity(of: S.self) struct B { @Column var note: String? }")
+        #expect(text.contains("var values = Self.inheritedInsertValues(self.base)"))
+    }
+
+    @Test func anEmbeddableWithoutColumnsUsesLet() {
+        #expect(expansion(of: "@Embeddable struct E {}").contains("let values: [Entities.ColumnValue] = []"))
+        #expect(expansion(of: "@Embeddable struct F { @Column var a: String? }").contains("var values: [Entities.ColumnValue] = []"))
+    }
+}

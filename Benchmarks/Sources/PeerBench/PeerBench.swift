@@ -30,8 +30,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "PostgresPool maximumConnections.") var poolConnections: Int = 4
     @Option(help: "PostgresPool maximumPipelineDepth.") var pipelineDepth: Int = 16
     @Option(help: "PostgresPool packingDepth.") var packingDepth: Int = 1
-    @Option(help: "PostgresPool eventLoops: epoll loops (threads) the connections are spread over (default: one per core).")
-    var loops: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "PostgresPool eventLoops: epoll loops (threads) the connections are spread over (default: one per core, at most one per pool connection).")
+    var loops: Int?
     @Option(help: "Run this package's client tasks on the epoll loops (their TaskExecutors): true or false.")
     var loopExecutor: Bool = true
     @Option(help: "Mark lookups read-only, so lookups sent together share a sync point: true or false.")
@@ -51,7 +51,8 @@ struct Run: AsyncParsableCommand {
             switch client {
             case .libpq:
                 try LibPQClient(
-                    url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, packingDepth: packingDepth, loops: loops, loopExecutor: loopExecutor,
+                    url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, packingDepth: packingDepth,
+                    loops: loops ?? min(ProcessInfo.processInfo.activeProcessorCount, poolConnections), loopExecutor: loopExecutor,
                     readOnlyLookups: readOnlyLookups)
             case .libpqconnection:
                 try await LibPQConnectionClient(url: url)

@@ -16,21 +16,33 @@ struct StoreBench: AsyncParsableCommand {
     @Option(help: "Expired sessions to insert for the cleanup run.") var expired: Int = 1_000_000
     @Option(help: "Cleanup batch size (the store's default).") var batchSize: Int = 1000
     @Option(help: "Orders loaded (ids 1...n).") var orders: Int = 10_000
-    @Option(help: "Event loops the pool's connections and the tasks are spread over (default: one per core).")
-    var loops: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "PostgresPool maximumConnections.") var poolConnections: Int = 4
+    @Option(help: "Event loops the pool's connections and the tasks are spread over (default: one per core, at most one per connection).")
+    var loops: Int?
     @Option(help: "PostgresPool packingDepth (read-only lookups on a connection before spreading).")
     var packingDepth: Int = 8
 
-    /// The loops' task executors (the shared loops: the same ones the pool uses).
-    var executors: [any TaskExecutor] { PostgresEventLoop.epollLoops(loops).compactMap(\.taskExecutor) }
+    func validate() throws {
+        guard concurrency > 0, seconds > 0, poolConnections > 0, loops ?? 1 > 0, packingDepth > 0 else {
+            throw ValidationError("concurrency, seconds, pool-connections, loops and packing-depth must be positive")
+        }
+    }
+
+    /// The shared epoll loops the pool and the tasks use.
+    var eventLoops: [PostgresEventLoop] {
+        PostgresEventLoop.epollLoops(loops ?? min(ProcessInfo.processInfo.activeProcessorCount, poolConnections))
+    }
+
+    /// The loops' task executors.
+    var executors: [any TaskExecutor] { eventLoops.compactMap(\.taskExecutor) }
     @Option(name: .customLong("database-url"), help: "Database URL (default: DATABASE_URL).") var databaseURL: String?
 
     func run() async throws {
         let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         var poolConfiguration = PostgresPool.Configuration()
-        poolConfiguration.maximumConnections = 4
+        poolConfiguration.maximumConnections = poolConnections
         poolConfiguration.packingDepth = packingDepth
-        let eventLoops = PostgresEventLoop.epollLoops(loops)
+        let eventLoops = self.eventLoops
         if eventLoops.count > 1 { poolConfiguration.eventLoops = eventLoops }
         let pool = PostgresPool(configuration: poolConfiguration, connection: try PostgresConfiguration(url))
         defer { Task { await pool.shutdown() } }
@@ -128,7 +140,7 @@ struct StoreBench: AsyncParsableCommand {
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for task in 0..<concurrency {
                 // Task i runs on loop i mod loops, where the pool gives it a connection of that loop.
-                group.addTask(executorPreference: executors[task % executors.count]) {
+                group.addTask(executorPreference: executors.isEmpty ? nil : executors[task % executors.count]) {
                     var rng = SystemRandomNumberGenerator()
                     var out: [Double] = []
                     while !done() {

@@ -54,6 +54,11 @@ public struct InsertQuery<Root: Entity>: Sendable {
 public protocol EntityWriteQuery: Sendable {
     /// The statement and its binds.
     func build() throws -> PostgresQuery
+    /// The SQL text (empty when the query cannot be built).
+    var sql: String { get }
+    /// Runs the statement; returns the number of rows it updated or deleted.
+    @discardableResult
+    func run(on connection: some PostgresQueryable) async throws -> Int
 }
 
 extension EntityWriteQuery {
