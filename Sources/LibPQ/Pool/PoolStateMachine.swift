@@ -161,8 +161,8 @@ public struct PoolStateMachine: Sendable {
             return [.failRequest(id, PostgresError(code: .poolShutdown, message: "the pool is shutting down"))]
         }
         var actions: [Action] = []
-        // Never overtake a waiter of the same kind: it would have been served if it could.
         let loop = loop.flatMap { (0..<loopCount).contains($0) ? $0 : nil }
+        // Never overtake a waiter of the same kind: it would have been served if it could.
         if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop, packs: packs) {
             let full = connections[index].shared >= packing(packs)
             let borrowed = loop.map { connections[index].loop != $0 && loopHasRoom($0) } ?? false
@@ -322,10 +322,14 @@ public struct PoolStateMachine: Sendable {
     /// any loop's; exclusive: an idle connection of its loop, else any idle one.
     private func place(_ kind: LeaseKind, loop: Int?, packs: Bool) -> Int? {
         let packing = packing(packs)
-        let any = candidates(kind, on: nil, packing: packing)
-        guard let loop, loopCount > 1 else { return any.packed ?? any.spread }
+        guard let loop, loopCount > 1 else {
+            let any = candidates(kind, on: nil, packing: packing)
+            return any.packed ?? any.spread
+        }
         let own = candidates(kind, on: loop, packing: packing)
-        return own.packed ?? any.packed ?? own.spread ?? any.spread
+        if let i = own.packed { return i }
+        let any = candidates(kind, on: nil, packing: packing)
+        return any.packed ?? own.spread ?? any.spread
     }
 
     private func packing(_ packs: Bool) -> Int { packs ? configuration.packingDepth : 1 }
