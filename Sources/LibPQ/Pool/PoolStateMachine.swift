@@ -317,49 +317,6 @@ public struct PoolStateMachine: Sendable {
 
     private func index(of id: ConnectionID) -> Int? { connections.firstIndex { $0.id == id } }
 
-    /// Where a request of `kind` from a caller on `loop` can go right now. Shared: its loop's best
-    /// connection under the packing depth, else any loop's, else its loop's least loaded with room, else
-    /// any loop's; exclusive: an idle connection of its loop, else any idle one.
-    private func place(_ kind: LeaseKind, loop: Int?, packs: Bool) -> Int? {
-        let packing = packing(packs)
-        guard let loop, loopCount > 1 else {
-            let any = candidates(kind, on: nil, packing: packing)
-            return any.packed ?? any.spread
-        }
-        let own = candidates(kind, on: loop, packing: packing)
-        if let i = own.packed { return i }
-        let any = candidates(kind, on: nil, packing: packing)
-        return any.packed ?? own.spread ?? any.spread
-    }
-
-    private func packing(_ packs: Bool) -> Int { packs ? configuration.packingDepth : 1 }
-
-    /// The connections a request of `kind` could take right now, among those of `loop` (all when `nil`).
-    ///
-    /// Shared: `packed` is the busiest connection still under the packing depth
-    /// (``PostgresPool/Configuration/packingDepth``; an idle one when that is 1), `spread` the least
-    /// loaded one with room in its pipeline. Exclusive: `packed` is an idle connection.
-    private func candidates(_ kind: LeaseKind, on loop: Int?, packing: Int) -> (packed: Int?, spread: Int?) {
-        var packed: Int?
-        var spread: Int?
-        for i in connections.indices {
-            let c = connections[i]
-            guard c.state == .open, !c.pinned, !c.checking, !c.expired, loop == nil || c.loop == loop else { continue }
-            switch kind {
-            case .exclusive:
-                if c.shared == 0 { return (i, nil) }  // reserved ones included: that is what they wait for
-            case .shared:
-                guard !c.reserved, c.shared < configuration.maximumPipelineDepth else { continue }
-                if c.shared < packing {
-                    if packed == nil || c.shared > connections[packed!].shared { packed = i }
-                } else if spread == nil || c.shared < connections[spread!].shared {
-                    spread = i
-                }
-            }
-        }
-        return (packed, spread)
-    }
-
     private mutating func grant(_ id: RequestID, kind: LeaseKind, at i: Int) -> Lease {
         switch kind {
         case .shared:
@@ -449,43 +406,6 @@ public struct PoolStateMachine: Sendable {
         return .createConnection(id)
     }
 
-    /// The preferred loop while it holds less than its share of the maximum, else the loop with the
-    /// fewest connections (the lowest index on a tie).
-    private func loopForNewConnection(preferring loop: Int?) -> Int {
-        guard loopCount > 1 else { return 0 }
-        let counts = connectionsPerLoop()
-        if let loop, counts[loop] < loopShare { return loop }
-        return counts.indices.min { counts[$0] < counts[$1] } ?? 0
-    }
-
-    /// Connections open or being opened on each loop.
-    private func connectionsPerLoop() -> [Int] {
-        var counts = [Int](repeating: 0, count: loopCount)
-        for c in connections where c.state != .closing { counts[c.loop] += 1 }
-        return counts
-    }
-
-    /// How many connections each loop may claim for its own callers: the maximum divided by the number
-    /// of loops, rounded down so that every loop can have its share, and at least 1.
-    private var loopShare: Int { max(1, configuration.maximumConnections / loopCount) }
-
-    private func loopHasRoom(_ loop: Int) -> Bool {
-        loopCount > 1 && connectionsPerLoop()[loop] < loopShare
-    }
-
-    /// Among the loops of waiting callers, the one with the fewest connections (the earliest waiter's on
-    /// a tie); nil when no waiter runs on a loop.
-    private func loopWaitersNeedMost() -> Int? {
-        guard loopCount > 1 else { return nil }
-        let counts = connectionsPerLoop()
-        var best: Int?
-        for w in waiters {
-            guard let l = w.loop else { continue }
-            if best == nil || counts[l] < counts[best!] { best = l }
-        }
-        return best
-    }
-
     private mutating func close(at i: Int) -> [Action] {
         guard connections[i].state != .closing else { return [] }
         connections[i].state = .closing
@@ -506,32 +426,4 @@ public struct PoolStateMachine: Sendable {
         }
         return PostgresError(code: .poolExhausted, message: message)
     }
-}
-
-/// The pool's view of one connection.
-@_spi(PoolInternals)
-public struct ConnectionSlot: Sendable, Hashable {
-    public enum State: Sendable, Hashable { case connecting, open, closing }
-
-    public let id: PoolStateMachine.ConnectionID
-    public internal(set) var state: State = .connecting
-    /// Shared leases in flight.
-    public internal(set) var shared = 0
-    /// Held by an exclusive lease.
-    public internal(set) var pinned = false
-    /// Promised to an exclusive waiter: takes no new shared work while its in-flight work drains.
-    public internal(set) var reserved = false
-    /// Running a health check.
-    public internal(set) var checking = false
-    /// The event loop it runs on: an index into ``PostgresPool/Configuration/eventLoops`` (0 with none).
-    public internal(set) var loop = 0
-    /// Past its maximum lifetime: closed when next idle.
-    public internal(set) var expired = false
-    var openedAt: Duration = .zero
-    var idleSince: Duration = .zero
-    var lastActivity: Duration = .zero
-
-    init(id: PoolStateMachine.ConnectionID) { self.id = id }
-
-    var isIdle: Bool { shared == 0 && !pinned }
 }
