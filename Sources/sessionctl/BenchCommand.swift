@@ -92,11 +92,11 @@ struct BenchCommand: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let cpu0 = cpuSeconds()
         let start = ContinuousClock.now
-        let executors = eventLoops.compactMap(\.taskExecutor)
+        let loops = eventLoops
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for task in 0..<concurrency {
                 // Task i runs on loop i mod loops, where the pool gives it a connection of that loop.
-                group.addTask(executorPreference: executors.isEmpty ? nil : executors[task % executors.count]) {
+                group.addTask(executorPreference: PostgresEventLoop.taskExecutor(forTask: task, spreadOver: loops)) {
                     var rng = SystemRandomNumberGenerator()
                     var out: [Double] = []
                     while ContinuousClock.now < deadline {

@@ -14,6 +14,18 @@ import Testing
         #expect(PostgresEventLoop.epollLoops(0).count == 1)
         #expect(!loops[1].isCurrent)
     }
+
+    @Test func tasksAreSpreadOverLoopsInTurn() throws {
+        let loops = PostgresEventLoop.epollLoops(2)
+        func executor(_ task: Int) -> AnyObject? {
+            PostgresEventLoop.taskExecutor(forTask: task, spreadOver: loops).map { $0 as AnyObject }
+        }
+        let first = try #require(loops[0].taskExecutor) as AnyObject
+        let second = try #require(loops[1].taskExecutor) as AnyObject
+        #expect(executor(0) === first && executor(1) === second && executor(2) === first && executor(7) === second)
+        #expect(executor(-1) === second)
+        #expect(PostgresEventLoop.taskExecutor(forTask: 3, spreadOver: []) == nil)
+    }
 }
 
 /// A pool spread over several event loops, against a real server.

@@ -5,7 +5,8 @@ import LibPQ
 struct LibPQClient: BenchClient {
     let pool: PostgresPool
     let configurationDescription: String
-    let taskExecutors: [any TaskExecutor]
+    /// The loops the benchmark's tasks run on (empty: Swift's default executor).
+    let taskLoops: [PostgresEventLoop]
     let readOnlyLookups: Bool
 
     init(
@@ -17,7 +18,7 @@ struct LibPQClient: BenchClient {
         // would run its request handlers there): a task's queries go to a connection of its own loop, so
         // they are sent and resumed with no thread switch.
         let eventLoops = PostgresEventLoop.epollLoops(loops)
-        taskExecutors = loopExecutor ? eventLoops.compactMap(\.taskExecutor) : []
+        taskLoops = loopExecutor ? eventLoops : []
         // With `readOnlyLookups`, lookups are marked read-only (`PostgresQuery.readOnly()`): those sent to
         // one connection together share one sync point, so the server answers them with one write.
         self.readOnlyLookups = readOnlyLookups
@@ -41,7 +42,7 @@ struct LibPQClient: BenchClient {
     }
 
     func taskExecutor(forTask task: Int) -> (any TaskExecutor)? {
-        taskExecutors.isEmpty ? nil : taskExecutors[task % taskExecutors.count]
+        PostgresEventLoop.taskExecutor(forTask: task, spreadOver: taskLoops)
     }
 
     static func lookupQuery(_ id: String) -> PostgresQuery {

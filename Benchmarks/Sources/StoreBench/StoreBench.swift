@@ -33,8 +33,6 @@ struct StoreBench: AsyncParsableCommand {
         PostgresEventLoop.epollLoops(loops ?? min(ProcessInfo.processInfo.activeProcessorCount, poolConnections))
     }
 
-    /// The loops' task executors.
-    var executors: [any TaskExecutor] { eventLoops.compactMap(\.taskExecutor) }
     @Option(name: .customLong("database-url"), help: "Database URL (default: DATABASE_URL).") var databaseURL: String?
 
     func run() async throws {
@@ -136,11 +134,11 @@ struct StoreBench: AsyncParsableCommand {
     ) async throws -> Cell {
         let cpu0 = ProcessUsage.cpuSeconds
         let start = ContinuousClock.now
-        let executors = self.executors
+        let loops = eventLoops
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for task in 0..<concurrency {
                 // Task i runs on loop i mod loops, where the pool gives it a connection of that loop.
-                group.addTask(executorPreference: executors.isEmpty ? nil : executors[task % executors.count]) {
+                group.addTask(executorPreference: PostgresEventLoop.taskExecutor(forTask: task, spreadOver: loops)) {
                     var rng = SystemRandomNumberGenerator()
                     var out: [Double] = []
                     while !done() {

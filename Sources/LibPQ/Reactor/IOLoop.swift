@@ -77,6 +77,14 @@ public struct PostgresEventLoop: Sendable {
         SharedLoops.epollGroup(max(1, min(count, 64))).map { PostgresEventLoop(loop: $0) }
     }
 
+    /// The task executor for task number `task` when tasks are spread over `loops` in turn (task *i* on
+    /// loop *i* mod the count), so that with ``PostgresPool/Configuration/eventLoops`` set to the same
+    /// loops each task uses connections of its own loop. `nil` when `loops` is empty or the loop has no
+    /// task executor.
+    public static func taskExecutor(forTask task: Int, spreadOver loops: [PostgresEventLoop]) -> (any TaskExecutor)? {
+        loops.isEmpty ? nil : loops[abs(task % loops.count)].taskExecutor
+    }
+
     /// Whether the calling code runs on this loop's thread (a task that prefers its ``taskExecutor``, or
     /// a job of the loop itself).
     public var isCurrent: Bool { loop.inLoop }
