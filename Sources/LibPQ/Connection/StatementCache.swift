@@ -13,9 +13,10 @@ struct StatementCache {
 
     let capacity: Int
     private(set) var entries: [Key: Entry] = [:]
-    /// The key of the last hit or insert, with its name: a statement run again and again is found by one
-    /// comparison instead of hashing its whole SQL text.
-    private var recent: (key: Key, name: String)?
+    /// Where the last hit or insert sits in `entries`: a statement run again and again is found by one
+    /// comparison instead of hashing its whole SQL text. Inserting or removing an entry moves slots, so
+    /// those reset it; updating an entry's `lastUse` in place does not.
+    private var recent: [Key: Entry].Index?
     private var clock: UInt64 = 0
     private var counter: UInt64 = 0
     /// Lookups answered from the cache, and statements prepared.
@@ -30,29 +31,16 @@ struct StatementCache {
     /// The prepared name for `key` if cached, marking it used.
     mutating func lookup(_ key: Key) -> String? {
         clock += 1
-        if let recent, recent.key == key {
-            hits += 1
-            // Its `lastUse` is refreshed when another statement takes its place as the recent one.
-            return recent.name
-        }
-        touchRecent()
-        // One hash of the key (the whole SQL text): find the slot, then update it in place.
-        guard let i = entries.index(forKey: key) else {
+        // The recent slot when it holds this key, else one hash of the key (the whole SQL text).
+        let slot = recent.flatMap { entries.keys[$0] == key ? $0 : nil } ?? entries.index(forKey: key)
+        guard let i = slot else {
             misses += 1
             return nil
         }
         hits += 1
         entries.values[i].lastUse = clock
-        recent = (key, entries.values[i].name)
+        recent = i
         return entries.values[i].name
-    }
-
-    /// Records the recent statement's uses (answered without touching `entries`) before it stops being
-    /// the recent one, so eviction still sees it as used.
-    private mutating func touchRecent() {
-        guard let recent else { return }
-        if let i = entries.index(forKey: recent.key) { entries.values[i].lastUse = clock }
-        self.recent = nil
     }
 
     /// A fresh statement name.
@@ -64,7 +52,6 @@ struct StatementCache {
     /// Adds `key` under `name` (from ``nextName()``); returns the evicted name when the cache was full (the
     /// caller deallocates it on the server).
     mutating func insert(_ key: Key, name: String) -> String? {
-        touchRecent()
         var evicted: String?
         if entries.count >= capacity, let victim = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             entries[victim.key] = nil
@@ -72,20 +59,22 @@ struct StatementCache {
         }
         clock += 1
         entries[key] = Entry(name: name, lastUse: clock)
-        recent = (key, name)
+        recent = entries.index(forKey: key)
         return evicted
     }
 
     /// Forgets a statement (it failed to prepare, or the server no longer has it).
     mutating func remove(_ key: Key) {
         entries[key] = nil
-        if recent?.key == key { recent = nil }
+        recent = nil
     }
 
     /// Forgets `key` only if it still maps to `name` (a newer statement for the same key stays).
     mutating func remove(_ key: Key, ifNamed name: String) {
-        if entries[key]?.name == name { entries[key] = nil }
-        if let recent, recent.key == key, recent.name == name { self.recent = nil }
+        if entries[key]?.name == name {
+            entries[key] = nil
+            recent = nil
+        }
     }
 
     /// Forgets everything (after a reconnect the server has none of them).
