@@ -1,8 +1,34 @@
 import Foundation
 import LibPQ
 
+/// The workloads' operations on what this package queries through: a pool or one connection.
+protocol LibPQOperations: BenchClient {
+    associatedtype Database: PostgresQueryable
+    var database: Database { get }
+    /// Whether lookups are marked read-only (`PostgresQuery.readOnly()`).
+    var readOnlyLookups: Bool { get }
+}
+
+extension LibPQOperations {
+    func lookup(id: Int) async throws -> Int {
+        let rows = try await database.query(LibPQClient.lookupQuery(String(id)).readOnly(readOnlyLookups))
+        guard let row = try rows.first(decoding: SessionRow.self) else { throw BenchError.missingRow(id) }
+        return Int(row.0) &+ row.1.utf8.count
+    }
+
+    func create(channel: Int32) async throws -> Int {
+        let rows = try await database.query(LibPQClient.createQuery(channel))
+        let id: Int32 = try rows.first(decoding: Int32.self) ?? 0
+        return Int(id)
+    }
+
+    func setActiveOrder(id: Int, order: Int32) async throws -> Int {
+        try await database.query(LibPQClient.setActiveOrderQuery(String(id), order)).affectedRows
+    }
+}
+
 /// This package's `PostgresPool`: a few connections, concurrent queries pipelined on them.
-struct LibPQClient: BenchClient {
+struct LibPQClient: LibPQOperations {
     let pool: PostgresPool
     let configurationDescription: String
     /// The loops the benchmark's tasks run on (empty: Swift's default executor).
@@ -70,29 +96,16 @@ struct LibPQClient: BenchClient {
         """
     }
 
-    func lookup(id: Int) async throws -> Int {
-        let rows = try await pool.query(Self.lookupQuery(String(id)).readOnly(readOnlyLookups))
-        guard let row = try rows.first(decoding: SessionRow.self) else { throw BenchError.missingRow(id) }
-        return Int(row.0) &+ row.1.utf8.count
-    }
-
-    func create(channel: Int32) async throws -> Int {
-        let rows = try await pool.query(Self.createQuery(channel))
-        let id: Int32 = try rows.first(decoding: Int32.self) ?? 0
-        return Int(id)
-    }
-
-    func setActiveOrder(id: Int, order: Int32) async throws -> Int {
-        try await pool.query(Self.setActiveOrderQuery(String(id), order)).affectedRows
-    }
+    var database: PostgresPool { pool }
 
     func close() async { await pool.shutdown() }
 }
 
 /// This package's `PostgresConnection` alone, no pool: one connection, concurrent queries pipelined on it,
 /// tasks on its loop. It measures what the pool adds per query.
-struct LibPQConnectionClient: BenchClient {
+struct LibPQConnectionClient: LibPQOperations {
     let connection: PostgresConnection
+    let readOnlyLookups = true
     let configurationDescription = "PostgresConnection(one connection, no pool,preparedStatementCache=on,binary,epoll,tasksOnLoopExecutor,readOnlyLookups)"
 
     init(url: String) async throws {
@@ -101,20 +114,7 @@ struct LibPQConnectionClient: BenchClient {
 
     func taskExecutor(forTask task: Int) -> (any TaskExecutor)? { connection.eventLoop.taskExecutor }
 
-    func lookup(id: Int) async throws -> Int {
-        let rows = try await connection.query(LibPQClient.lookupQuery(String(id)).readOnly())
-        guard let row = try rows.first(decoding: SessionRow.self) else { throw BenchError.missingRow(id) }
-        return Int(row.0) &+ row.1.utf8.count
-    }
-
-    func create(channel: Int32) async throws -> Int {
-        let id: Int32 = try await connection.query(LibPQClient.createQuery(channel)).first(decoding: Int32.self) ?? 0
-        return Int(id)
-    }
-
-    func setActiveOrder(id: Int, order: Int32) async throws -> Int {
-        try await connection.query(LibPQClient.setActiveOrderQuery(String(id), order)).affectedRows
-    }
+    var database: PostgresConnection { connection }
 
     func close() async { await connection.close() }
 }
