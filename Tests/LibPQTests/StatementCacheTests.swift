@@ -23,6 +23,30 @@ import Testing
         #expect(cache.lookup(c) == "ps_c")
     }
 
+    @Test func statementsTakingTurnsStayFoundAndLRUOrderHolds() {
+        // More statements than recent slots, in turns (as a read-only group's guard and its members):
+        // every lookup still finds its own statement, whether from a recent slot or by hashing.
+        var cache = StatementCache(capacity: 8)
+        let keys = (0..<6).map { Self.key("SELECT \($0)") }
+        for (i, k) in keys.enumerated() {
+            #expect(cache.lookup(k) == nil)
+            #expect(cache.insert(k, name: "ps_\(i)") == nil)
+        }
+        for round in 0..<5 {
+            for (i, k) in keys.enumerated() where i % 2 == round % 2 || i < 2 {
+                #expect(cache.lookup(k) == "ps_\(i)")
+            }
+        }
+        #expect(cache.misses == 6)
+        // Keys 0 and 1 ran in every round, so the next two inserts evict the least recently used others.
+        let more = (6..<8).map { Self.key("SELECT \($0)") }
+        _ = cache.insert(more[0], name: "ps_6")
+        _ = cache.insert(more[1], name: "ps_7")
+        #expect(cache.insert(Self.key("SELECT 8"), name: "ps_8") == "ps_3")
+        #expect(cache.lookup(keys[0]) == "ps_0" && cache.lookup(keys[1]) == "ps_1")
+        #expect(cache.lookup(keys[3]) == nil)
+    }
+
     @Test func theSameTextWithOtherParameterTypesIsAnotherStatement() {
         var cache = StatementCache(capacity: 4)
         _ = cache.insert(StatementCache.Key(sql: "SELECT $1", types: [23]), name: "ps_int")

@@ -25,7 +25,11 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     /// Decodes the wrapped type.
     public init(from buffer: inout PostgresReadBuffer, type: PostgresDataType) throws(PostgresCodingError) {
-        self = .some(try Wrapped(from: &buffer, type: type))
+        // Decoded into a local first: `self = .some(try Wrapped(...))` made the compiler fetch `Wrapped?`'s
+        // metadata at run time (a hash lookup) for a temporary, on every value decoded through this generic
+        // witness, which is how tuple decoding reaches it (PostgresRow.decode's pack expansion).
+        let wrapped = try Wrapped(from: &buffer, type: type)
+        self = wrapped
     }
 
     /// `NULL` is `nil`.

@@ -13,10 +13,13 @@ struct StatementCache {
 
     let capacity: Int
     private(set) var entries: [Key: Entry] = [:]
-    /// Where the last hit or insert sits in `entries`: a statement run again and again is found by one
-    /// comparison instead of hashing its whole SQL text. Inserting or removing an entry moves slots, so
-    /// those reset it; updating an entry's `lastUse` in place does not.
-    private var recent: [Key: Entry].Index?
+    /// Where the last few hits or inserts sit in `entries`, most recent first: a statement run again and
+    /// again (or a few taking turns, like a read-only group's guard and its members) is found by a
+    /// comparison or two instead of hashing its whole SQL text. Inserting or removing an entry moves
+    /// slots, so those reset it; updating an entry's `lastUse` in place does not.
+    private var recent: [[Key: Entry].Index] = []
+    /// How many slots `recent` remembers.
+    static let recentSlots = 4
     private var clock: UInt64 = 0
     private var counter: UInt64 = 0
     /// Lookups answered from the cache, and statements prepared.
@@ -31,16 +34,31 @@ struct StatementCache {
     /// The prepared name for `key` if cached, marking it used.
     mutating func lookup(_ key: Key) -> String? {
         clock += 1
-        // The recent slot when it holds this key, else one hash of the key (the whole SQL text).
-        let slot = recent.flatMap { entries.keys[$0] == key ? $0 : nil } ?? entries.index(forKey: key)
-        guard let i = slot else {
+        // A recent slot when one holds this key, else one hash of the key (the whole SQL text).
+        if let r = recent.firstIndex(where: { entries.keys[$0] == key }) {
+            let i = recent[r]
+            if r > 0 { recent.swapAt(r, r - 1) }  // move towards the front: the hottest stay first
+            hits += 1
+            entries.values[i].lastUse = clock
+            return entries.values[i].name
+        }
+        guard let i = entries.index(forKey: key) else {
             misses += 1
             return nil
         }
         hits += 1
         entries.values[i].lastUse = clock
-        recent = i
+        remember(i)
         return entries.values[i].name
+    }
+
+    /// Puts slot `i` into `recent`, in place of the least recent when full.
+    private mutating func remember(_ i: [Key: Entry].Index) {
+        if recent.count < Self.recentSlots {
+            recent.append(i)
+        } else {
+            recent[recent.count - 1] = i
+        }
     }
 
     /// A fresh statement name.
@@ -59,27 +77,28 @@ struct StatementCache {
         }
         clock += 1
         entries[key] = Entry(name: name, lastUse: clock)
-        recent = entries.index(forKey: key)
+        recent.removeAll(keepingCapacity: true)
+        if let i = entries.index(forKey: key) { recent.append(i) }
         return evicted
     }
 
     /// Forgets a statement (it failed to prepare, or the server no longer has it).
     mutating func remove(_ key: Key) {
         entries[key] = nil
-        recent = nil
+        recent.removeAll(keepingCapacity: true)
     }
 
     /// Forgets `key` only if it still maps to `name` (a newer statement for the same key stays).
     mutating func remove(_ key: Key, ifNamed name: String) {
         if entries[key]?.name == name {
             entries[key] = nil
-            recent = nil
+            recent.removeAll(keepingCapacity: true)
         }
     }
 
     /// Forgets everything (after a reconnect the server has none of them).
     mutating func removeAll() {
         entries.removeAll()
-        recent = nil
+        recent.removeAll(keepingCapacity: true)
     }
 }

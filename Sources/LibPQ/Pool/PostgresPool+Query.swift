@@ -31,11 +31,12 @@ extension PostgresPool: PostgresQueryable {
         while true {
             let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now }, packs: query.isReadOnly)
             metrics.depth.record(leased.leased.lease.depth)
-            let start = clock.now
             do {
                 let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)
-                release(leased.leased)
-                metrics.query.record(clock.now - start)
+                // One clock reading serves the release and the query's duration (measured from the lease).
+                let now = clock.now
+                release(leased.leased, now: now)
+                metrics.query.record(now - leased.at)
                 return rows
             } catch let error as PostgresError {
                 // A broken connection is not handed out again (its close may not have been seen yet).
@@ -128,18 +129,19 @@ extension PostgresPool: PostgresQueryable {
     }
 
     /// Acquires a lease within the acquire timeout (or `timeout`, when shorter); returns what is left of
-    /// `timeout` for the statement.
+    /// `timeout` for the statement, and the pool clock's time when the lease came.
     func acquire(
         _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true
-    ) async throws -> (leased: Leased, remaining: Duration?) {
+    ) async throws -> (leased: Leased, remaining: Duration?, at: Duration) {
         let clock = dependencies.clock
         let start = clock.now
         let limit = timeout.map { min($0, configuration.acquireTimeout) } ?? configuration.acquireTimeout
         do {
-            let leased = try await lease(kind, deadline: start + limit, packs: packs)
-            let waited = clock.now - start
+            let leased = try await lease(kind, deadline: start + limit, packs: packs, now: start)
+            let now = clock.now
+            let waited = now - start
             metrics.acquire.record(waited)
-            return (leased, timeout.map { max(.zero, $0 - waited) })
+            return (leased, timeout.map { max(.zero, $0 - waited) }, now)
         } catch var error as PostgresError {
             if error.code == .poolExhausted, let timeout, timeout <= configuration.acquireTimeout {
                 error = PostgresError(code: .timeout, message: "timed out after \(timeout.readable) waiting for a connection")

@@ -62,7 +62,18 @@ public final class PostgresPool: Service, Sendable {
         case healthCheck(Machine.ConnectionID, PostgresConnection)
         case finished([CheckedContinuation<Void, Never>])
         case wake(CheckedContinuation<Void, Never>)
-        case metrics(PoolMetrics.Snapshot)
+    }
+
+    /// What one event's actions left to do after the lock: the effects, in order, then the metrics
+    /// snapshot when it changed.
+    struct Effects {
+        var list: [Effect]
+        var snapshot: PoolMetrics.Snapshot?
+
+        init(list: [Effect] = [], snapshot: PoolMetrics.Snapshot? = nil) {
+            self.list = list
+            self.snapshot = snapshot
+        }
     }
 
     /// The pool's options.
@@ -232,8 +243,8 @@ public final class PostgresPool: Service, Sendable {
     // MARK: Events and effects
 
     /// Feeds one event to the state machine under the lock, then carries out its actions.
-    func handle(_ event: (inout Machine, Duration) -> [Machine.Action]) {
-        let now = dependencies.clock.now
+    func handle(now: Duration? = nil, _ event: (inout Machine, Duration) -> [Machine.Action]) {
+        let now = now ?? dependencies.clock.now
         let effects = state.withLock { s in
             let actions = event(&s.machine, now)
             return Self.resolve(actions, in: &s)
@@ -242,7 +253,7 @@ public final class PostgresPool: Service, Sendable {
     }
 
     /// Turns actions into effects, taking what they need from the locked state.
-    static func resolve(_ actions: [Machine.Action], in s: inout State) -> [Effect] {
+    static func resolve(_ actions: [Machine.Action], in s: inout State) -> Effects {
         var unused: Result<Leased, PostgresError>?
         return resolve(actions, in: &s, requester: nil, answer: &unused)
     }
@@ -252,7 +263,7 @@ public final class PostgresPool: Service, Sendable {
     static func resolve(
         _ actions: [Machine.Action], in s: inout State, requester: Machine.RequestID?,
         answer: inout Result<Leased, PostgresError>?
-    ) -> [Effect] {
+    ) -> Effects {
         var effects: [Effect] = []
         func deliver(_ id: Machine.RequestID, _ result: Result<Leased, PostgresError>) {
             if id == requester {
@@ -296,15 +307,16 @@ public final class PostgresPool: Service, Sendable {
         }
         let snapshot = PoolMetrics.Snapshot(
             open: s.machine.openConnections, inUse: s.machine.connectionsInUse, waiters: s.machine.waiterCount)
-        if snapshot != s.lastSnapshot {
-            s.lastSnapshot = snapshot
-            effects.append(.metrics(snapshot))
-        }
-        return effects
+        guard snapshot != s.lastSnapshot else { return Effects(list: effects) }
+        s.lastSnapshot = snapshot
+        return Effects(list: effects, snapshot: snapshot)
     }
 
-    func perform(_ effects: [Effect]) {
-        for effect in effects {
+    func perform(_ effects: Effects) {
+        // A changed metrics snapshot travels beside the list, not in it: in use goes 0 -> 1 -> 0 around
+        // every query at low concurrency, and an array for it alone cost an allocation per lease and release.
+        defer { if let snapshot = effects.snapshot { metrics.record(snapshot) } }
+        for effect in effects.list {
             switch effect {
             case .connect(let id, let loop):
                 Task { await self.openConnection(id, loop: loop) }
@@ -326,8 +338,6 @@ public final class PostgresPool: Service, Sendable {
                 for w in waiters { w.resume() }
             case .wake(let c):
                 c.resume()
-            case .metrics(let snapshot):
-                metrics.record(snapshot)
             }
         }
     }
@@ -361,10 +371,9 @@ public final class PostgresPool: Service, Sendable {
 
     // MARK: Leasing
 
-    /// Waits for a lease until `deadline` (pool clock time).
-    func lease(_ kind: Machine.LeaseKind, deadline: Duration, packs: Bool = true) async throws -> Leased {
+    /// Waits for a lease until `deadline` (pool clock time); `now` is the pool clock's current time.
+    func lease(_ kind: Machine.LeaseKind, deadline: Duration, packs: Bool = true, now: Duration) async throws -> Leased {
         let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
-        let now = dependencies.clock.now
         let loop = currentLoop
         let (immediate, effects) = state.withLock { s in
             var answer: Result<Leased, PostgresError>?
@@ -438,8 +447,8 @@ public final class PostgresPool: Service, Sendable {
         return loops.firstIndex { $0.isCurrent }
     }
 
-    /// Ends a lease.
-    func release(_ leased: Leased, reusable: Bool = true) {
-        handle { $0.leaseReleased(leased.lease, reusable: reusable, now: $1) }
+    /// Ends a lease. `now`, when the caller has just read the pool clock, saves reading it again.
+    func release(_ leased: Leased, reusable: Bool = true, now: Duration? = nil) {
+        handle(now: now) { $0.leaseReleased(leased.lease, reusable: reusable, now: $1) }
     }
 }

@@ -10,14 +10,21 @@ import Synchronization
 final class EpollLoop: IOLoop, @unchecked Sendable {
     private let epfd: Int32
     private let wakeFD: Int32
+    /// A job the loop runs: a closure, or a task that prefers the loop as its executor. Kept in a
+    /// non-generic enum so neither needs a heap allocation of its own: a closure stored in an array
+    /// directly is re-abstracted through a thunk context, and a task job would need a closure around it.
+    private enum Job {
+        case closure(@Sendable () -> Void)
+        case task(UnownedJob)
+    }
     private struct Inbox {
-        var jobs: [@Sendable () -> Void] = []
+        var jobs: [Job] = []
         var wakePending = false
     }
     private let inbox = Mutex(Inbox())
     private var handlers: [UInt64: (fd: Int32, handler: any IOHandler)] = [:]
     /// Jobs submitted from the loop itself: run before the loop next sleeps, without the eventfd.
-    private var localJobs: [@Sendable () -> Void] = []
+    private var localJobs: [Job] = []
     private var nextID: UInt64 = 1
     private var timers = TimerHeap()
     private let threadID = Atomic<UInt>(0)
@@ -40,6 +47,10 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
     var inLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
 
     func execute(_ job: @escaping @Sendable () -> Void) {
+        submit(.closure(job))
+    }
+
+    private func submit(_ job: Job) {
         if inLoop {
             localJobs.append(job)
             return
@@ -123,8 +134,8 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         let capacity = 64
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
-        var jobs: [@Sendable () -> Void] = []
-        var local: [@Sendable () -> Void] = []
+        var jobs: [Job] = []
+        var local: [Job] = []
         while true {
             let n = epoll_wait(epfd, events, Int32(capacity), waitTimeout())
             if n < 0 {
@@ -152,7 +163,7 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
                     inbox.wakePending = false
                     swap(&jobs, &inbox.jobs)
                 }
-                for job in jobs { job() }
+                for job in jobs { run(job) }
                 jobs.removeAll(keepingCapacity: true)
             }
             // Jobs the loop gave itself (resumed tasks that prefer this executor, the pumps their queries
@@ -161,7 +172,7 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
             var rounds = 0
             while !localJobs.isEmpty && rounds < 4 {
                 swap(&local, &localJobs)
-                for job in local { job() }
+                for job in local { run(job) }
                 local.removeAll(keepingCapacity: true)
                 rounds += 1
             }
@@ -177,8 +188,14 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
 /// thread, so submitting a query and resuming after its result need no thread switch at all.
 extension EpollLoop: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        execute { [self] in job.runSynchronously(on: asUnownedTaskExecutor()) }
+        submit(.task(UnownedJob(job)))
+    }
+
+    private func run(_ job: Job) {
+        switch job {
+        case .closure(let body): body()
+        case .task(let task): task.runSynchronously(on: asUnownedTaskExecutor())
+        }
     }
 }
 #endif
