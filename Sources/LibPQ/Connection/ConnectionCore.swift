@@ -70,7 +70,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// Results returned to callers and not yet freed.
     let openResults = ResultCounter()
     /// `psql.connection.read_only_group.size` (recorder): statements per read-only group sent.
-    let groupSizes = Recorder(label: "psql.connection.read_only_group.size", aggregate: true)
+    let groupSizes = IntegerRecorder(label: "psql.connection.read_only_group.size", aggregate: true)
     /// `psql.connection.read_only_group.resent` (counter): group members skipped by the server after an
     /// earlier member failed, and sent again.
     let groupResends = Counter(label: "psql.connection.read_only_group.resent")

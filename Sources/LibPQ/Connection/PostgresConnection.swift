@@ -82,14 +82,14 @@ public final class PostgresConnection: Sendable {
     /// - Throws: ``PostgresError``: `encoding` / `tooManyParameters` before anything is sent; `server` with
     ///   the server's fields; `connection`/`connectionClosed`; `cancelled`; `timeout`; `closed`.
     @discardableResult
-    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+    nonisolated(nonsending) public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try Self.validate(query)
         return try await run(Request(kind: .query(query)), timeout: timeout)
     }
 
     /// ``query(_:timeout:)`` for a statement the pool already validated and found not to open a
     /// transaction block (neither check runs twice on the pool's hot path).
-    func queryValidated(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+    nonisolated(nonsending) func queryValidated(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         let request = Request(kind: .query(query))
         request.mayOpenTransaction = false
         return try await run(request, timeout: timeout)
@@ -133,7 +133,7 @@ public final class PostgresConnection: Sendable {
         }
     }
 
-    func run(_ request: Request, timeout: Duration?) async throws -> PostgresRows {
+    nonisolated(nonsending) func run(_ request: Request, timeout: Duration?) async throws -> PostgresRows {
         let core = core
         // The timeout is a timer on the connection's loop, armed when the loop takes the request.
         if let timeout { request.deadline = monotonicNanoseconds() &+ timeout.clampedNanoseconds }

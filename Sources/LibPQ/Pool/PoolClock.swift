@@ -1,4 +1,7 @@
 public import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The time source of a pool. Times are durations since the clock's own origin, so the pool's state
 /// machine never reads a clock: every event carries the current time.
@@ -13,7 +16,21 @@ public protocol PoolClock: Sendable {
 /// ``PoolClock`` over `ContinuousClock`, with the origin at its creation.
 struct ContinuousPoolClock: PoolClock {
     let origin = ContinuousClock.now
+    #if canImport(Glibc)
+    /// The origin on `CLOCK_BOOTTIME`, the clock `ContinuousClock` reads on Linux.
+    private let originNanoseconds = Self.bootTimeNanoseconds()
+    /// Read directly: `ContinuousClock.now - origin` (an instant, an Int128 subtraction and conversions)
+    /// cost about 2% of a pooled query's client CPU, for the two readings each query takes.
+    var now: Duration { .nanoseconds(Int64(bitPattern: Self.bootTimeNanoseconds() &- originNanoseconds)) }
+
+    private static func bootTimeNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+    #else
     var now: Duration { ContinuousClock.now - origin }
+    #endif
     func sleep(until deadline: Duration) async throws {
         try await ContinuousClock().sleep(until: origin + deadline, tolerance: .milliseconds(5))
     }

@@ -17,7 +17,7 @@ extension PostgresPool: PostgresQueryable {
     ///   ``Configuration/acquireTimeout``, `queueFull`,
     ///   `poolShutdown`, `cancelled`, `timeout`, and what ``PostgresConnection/query(_:timeout:)`` throws.
     @discardableResult
-    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+    nonisolated(nonsending) public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try PostgresConnection.validate(query)
         if PostgresQuery.startsTransaction(query.sql) {
             throw PostgresError(
@@ -130,15 +130,16 @@ extension PostgresPool: PostgresQueryable {
 
     /// Acquires a lease within the acquire timeout (or `timeout`, when shorter); returns what is left of
     /// `timeout` for the statement, and the pool clock's time when the lease came.
-    func acquire(
+    nonisolated(nonsending) func acquire(
         _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true
     ) async throws -> (leased: Leased, remaining: Duration?, at: Duration) {
         let clock = dependencies.clock
         let start = clock.now
         let limit = timeout.map { min($0, configuration.acquireTimeout) } ?? configuration.acquireTimeout
         do {
-            let leased = try await lease(kind, deadline: start + limit, packs: packs, now: start)
-            let now = clock.now
+            let (leased, queued) = try await lease(kind, deadline: start + limit, packs: packs, now: start)
+            // A lease granted at once waited no time worth a second clock reading.
+            let now = queued ? clock.now : start
             let waited = now - start
             metrics.acquire.record(waited)
             return (leased, timeout.map { max(.zero, $0 - waited) }, now)

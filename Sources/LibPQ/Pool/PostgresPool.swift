@@ -372,7 +372,10 @@ public final class PostgresPool: Service, Sendable {
     // MARK: Leasing
 
     /// Waits for a lease until `deadline` (pool clock time); `now` is the pool clock's current time.
-    func lease(_ kind: Machine.LeaseKind, deadline: Duration, packs: Bool = true, now: Duration) async throws -> Leased {
+    /// `queued` tells whether the request had to wait in the queue.
+    nonisolated(nonsending) func lease(
+        _ kind: Machine.LeaseKind, deadline: Duration, packs: Bool = true, now: Duration
+    ) async throws -> (leased: Leased, queued: Bool) {
         let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
         let loop = currentLoop
         let (immediate, effects) = state.withLock { s in
@@ -383,12 +386,12 @@ public final class PostgresPool: Service, Sendable {
             return (answer, effects)
         }
         perform(effects)
-        if let immediate { return try immediate.get() }
+        if let immediate { return (try immediate.get(), false) }
         // The caller's deadline is enforced by the pool's deadline watcher (one task for all waiters,
         // started here when needed), so acquire timeouts hold whether or not run() runs. A sleeping task
         // per waiter would keep its timer, and memory, until the deadline even after the lease came.
         watchDeadline(deadline)
-        return try await waitForLease(id)
+        return (try await waitForLease(id), true)
     }
 
     /// Makes sure a waiter's `deadline` is watched: starts a watcher when none sleeps until that deadline

@@ -55,7 +55,7 @@ public struct PostgresTransaction: PostgresQueryable {
 
     /// Runs a statement in the transaction.
     @discardableResult
-    public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
+    nonisolated(nonsending) public func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         try checkOpen(query.sql)
         return try await connection.query(query, timeout: timeout)
     }

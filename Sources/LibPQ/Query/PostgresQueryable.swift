@@ -3,7 +3,7 @@
 public protocol PostgresQueryable: Sendable {
     /// Runs one statement; see ``PostgresConnection/query(_:timeout:)``.
     @discardableResult
-    func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows
+    nonisolated(nonsending) func query(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows
     /// Runs a multi-statement script with the simple query protocol.
     func execute(script: String, timeout: Duration?) async throws
 }
@@ -11,7 +11,7 @@ public protocol PostgresQueryable: Sendable {
 extension PostgresQueryable {
     /// Runs one statement without a timeout.
     @discardableResult
-    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+    nonisolated(nonsending) public func query(_ query: PostgresQuery) async throws -> PostgresRows {
         try await self.query(query, timeout: nil)
     }
 
