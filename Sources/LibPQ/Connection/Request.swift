@@ -73,6 +73,14 @@ final class Request: @unchecked Sendable {
     init(kind: Kind, continuation: UnsafeContinuation<PostgresRows, any Error>? = nil) {
         self.kind = kind
         self.continuation = continuation
+        switch kind {
+        case .query(let q):
+            isReadOnlyQuery = q.isReadOnly
+            isScript = false
+        case .script:
+            isReadOnlyQuery = false
+            isScript = true
+        }
     }
 
     var sql: String {
@@ -82,11 +90,9 @@ final class Request: @unchecked Sendable {
         }
     }
 
-    /// Whether it may share a sync point with other read-only queries.
-    var isReadOnlyQuery: Bool {
-        if case .query(let q) = kind { return q.isReadOnly }
-        return false
-    }
+    /// Whether it may share a sync point with other read-only queries. Stored, like ``isScript``: the
+    /// pump asks several times per request, and matching `kind` copied the whole query each time.
+    let isReadOnlyQuery: Bool
 
     /// Whether it may open a transaction block (`BEGIN`, `START TRANSACTION`), so that the transaction status
     /// libpq last reported may be stale until its result is in. Computed once.
@@ -95,10 +101,7 @@ final class Request: @unchecked Sendable {
         return PostgresQuery.startsTransaction(q.sql)
     }()
 
-    var isScript: Bool {
-        if case .script = kind { return true }
-        return false
-    }
+    let isScript: Bool
 
     /// Forgets what a previous attempt left, before a transparent retry.
     func resetForRetry() {

@@ -61,7 +61,8 @@ struct IntegerRecorder: Sendable {
 
 extension Metrics.Timer {
     func record(_ duration: Duration) {
-        let (s, atto) = duration.components
-        recordNanoseconds(s * 1_000_000_000 + atto / 1_000_000_000)
+        // Through Double: `components` divides a 128-bit count of attoseconds, a library call costing
+        // more than the rest of the recording. Exact to the nanosecond below 104 days.
+        recordNanoseconds(Int64(duration / .nanoseconds(1)))
     }
 }
