@@ -3,7 +3,17 @@
 struct StatementCache {
     struct Key: Hashable {
         let sql: String
-        let types: [UInt32]
+        let types: ParameterTypes
+
+        init(sql: String, types: ParameterTypes) {
+            self.sql = sql
+            self.types = types
+        }
+
+        /// A key for parameters of these type OIDs.
+        init(sql: String, types: [UInt32]) {
+            self.init(sql: sql, types: ParameterTypes(types))
+        }
     }
 
     struct Entry {

@@ -2,6 +2,7 @@
 import CLibPQ
 import Glibc
 import Foundation
+import DequeModule
 import Synchronization
 
 /// An epoll reactor on a dedicated thread, with an eventfd to wake it for new jobs.
@@ -24,7 +25,7 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     private var handlers: [UInt64: (fd: Int32, handler: any IOHandler)] = [:]
     /// Jobs submitted from the loop itself: run before the loop next sleeps, without the eventfd.
-    private var localJobs: [Job] = []
+    private var localJobs = Deque<Job>()
     private var nextID: UInt64 = 1
     private var timers = TimerHeap()
     private let threadID = Atomic<UInt>(0)
@@ -135,7 +136,6 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }
         var jobs: [Job] = []
-        var local: [Job] = []
         while true {
             let n = epoll_wait(epfd, events, Int32(capacity), waitTimeout())
             if n < 0 {
@@ -169,11 +169,14 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
             // Jobs the loop gave itself (resumed tasks that prefer this executor, the pumps their queries
             // schedule): a few rounds per turn, so a resumed task's next query is sent in this same turn,
             // while I/O is still polled between bursts.
+            // Each job is taken out as it runs (no bulk removal afterwards); a round runs the jobs queued
+            // when it starts, the ones they queue wait for the next round.
             var rounds = 0
             while !localJobs.isEmpty && rounds < 4 {
-                swap(&local, &localJobs)
-                for job in local { run(job) }
-                local.removeAll(keepingCapacity: true)
+                for _ in 0..<localJobs.count {
+                    guard let job = localJobs.popFirst() else { break }
+                    run(job)
+                }
                 rounds += 1
             }
             if !timers.isEmpty {
