@@ -46,6 +46,26 @@ struct ReadOnlyGroupTests {
         await c.close()
     }
 
+    @Test func theGuardEndsWithItsGroup() async throws {
+        // The guard sets transaction_read_only for the group's implicit transaction only: the connection's
+        // next statements, alone or in the next group's transaction, start read-write again.
+        try await TestDatabase.withSchema { c, schema in
+            try await c.execute(script: "CREATE TABLE t (x int8)")
+            let other = try await TestDatabase.connect(schema: schema)
+            for round in 0..<3 {
+                let settings = await Self.together(8) { _ -> String? in
+                    let q: PostgresQuery = "SELECT current_setting('transaction_read_only')"
+                    return try? await other.query(q.readOnly())[0].decode(String.self, at: 0)
+                }
+                #expect(settings.values.contains("on"), "round \(round): no query ran in a group")
+                #expect(try await other.query("SELECT current_setting('transaction_read_only')")[0].decode(String.self, at: 0) == "off")
+                try await other.query("INSERT INTO t VALUES (\(Int64(round)))")
+            }
+            #expect(try await c.query("SELECT count(*) FROM t")[0].decode(Int64.self, at: 0) == 3)
+            await other.close()
+        }
+    }
+
     @Test func withGroupingOffEveryQueryRunsAlone() async throws {
         let c = try await TestDatabase.connect { $0.groupsReadOnlyQueries = false }
         let results = await Self.together(16) { i -> String? in

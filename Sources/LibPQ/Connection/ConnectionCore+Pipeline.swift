@@ -6,7 +6,7 @@ extension ConnectionCore {
     ///
     /// Each request gets its own sync point, so one failure never aborts another request, except for
     /// read-only queries sent together (``PostgresQuery/isReadOnly``, outside a transaction block): they
-    /// form a group behind a `set_config('transaction_read_only', 'on', true)` guard and share the sync
+    /// form a group behind a `SET transaction_read_only = on` guard and share the sync
     /// point of the group's last member. The server runs such a group as one implicit transaction and
     /// answers it with one write; a member that fails fails alone, and the members after it (skipped by
     /// the server, `PGRES_PIPELINE_ABORTED`) are sent again.
@@ -104,8 +104,12 @@ extension ConnectionCore {
     }
 
     /// The statement each read-only group starts with: the server then refuses a member that writes
-    /// (SQLSTATE 25006), so no write is ever tied to another caller's statement.
-    static let readOnlyGuard = PostgresQuery(unsafeSQL: "SELECT set_config('transaction_read_only', 'on', true)")
+    /// (SQLSTATE 25006), so no write is ever tied to another caller's statement. `transaction_read_only`
+    /// is reset when each transaction starts, so the setting ends with the group's implicit transaction at
+    /// its sync point (`SET LOCAL` would also work but warns outside a transaction block). A utility
+    /// statement answers with no row description and no row: cheaper to parse, for client and server,
+    /// than `SELECT set_config('transaction_read_only', 'on', true)`, which this guard replaced.
+    static let readOnlyGuard = PostgresQuery(unsafeSQL: "SET transaction_read_only = on")
 
     /// Whether a read-only group may start now: grouping is on, no transaction block is open or being
     /// opened (the guard would make it read-only), and the pipeline has room for the guard and two members.
