@@ -24,6 +24,39 @@ struct ConnectionTests {
         await c.close()
     }
 
+    /// The variadic tuple decoder, as a caller with a parameter pack reaches it (the fixed-arity overloads
+    /// in PostgresRow+TupleDecoders.swift are preferred wherever the arity is known).
+    private static func variadic<each T: PostgresDecodable>(_ row: PostgresRow, _ types: (repeat each T).Type) throws -> (repeat each T) {
+        try row.decode(types)
+    }
+
+    @Test func fixedArityAndVariadicTupleDecodersAgree() async throws {
+        let c = try await TestDatabase.connect()
+        let rows = try await c.query(
+            "SELECT 1::int4, 'a'::text, NULL::text, true, 2::int8, NULL::int4, 'c'::text, 3::int2, 'd'::text, NULL::bool, 4::int4, 'e'::text, 5::int8, 'f'::text, 6::int4, 'g'::text, 7::int4"
+        )
+        typealias Row13 = (Int32, String, String?, Bool, Int64, Int32?, String, Int16, String, Bool?, Int32, String, Int64)
+        let fixed = try rows[0].decode(Row13.self)
+        let viaPack = try Self.variadic(rows[0], Row13.self)
+        #expect("\(fixed)" == "\(viaPack)")  // tuples this wide have no ==
+        #expect(fixed.0 == 1 && fixed.2 == nil && fixed.5 == nil && fixed.9 == nil && fixed.12 == 5)
+        #expect(try "\(rows.first(decoding: Row13.self)!)" == "\(fixed)")
+        #expect(try rows.decode(Row13.self).count == 1)
+        // 17 columns: wider than the fixed-arity overloads, so the variadic decoder runs.
+        let wide = try rows[0].decode(
+            (Int32, String, String?, Bool, Int64, Int32?, String, Int16, String, Bool?, Int32, String, Int64, String, Int32, String, Int32).self)
+        #expect(wide.13 == "f" && wide.16 == 7)
+        // Both throw, and name the column, when the tuple is wider than the row.
+        let short = try await c.query("SELECT 1::int4, 2::int4")
+        #expect(throws: PostgresError.self) { try short[0].decode((Int32, Int32, Int32).self) }
+        #expect(throws: PostgresError.self) { try Self.variadic(short[0], (Int32, Int32, Int32).self) }
+        // Both report a type mismatch the same way.
+        let fixedError = #expect(throws: PostgresError.self) { try short[0].decode((Int32, String).self) }
+        let packError = #expect(throws: PostgresError.self) { try Self.variadic(short[0], (Int32, String).self) }
+        #expect(fixedError?.description == packError?.description)
+        await c.close()
+    }
+
     @Test func decodesServerProducedValuesAndEdgeValues() async throws {
         let c = try await TestDatabase.connect()
         let row = try await c.query(
