@@ -3,8 +3,9 @@ import Metrics
 /// The pool's swift-metrics instruments. Every one carries the dimension `pool` (the pool's label).
 ///
 /// - `psql.pool.connections.open` (gauge), `psql.pool.connections.in_use` (gauge), `psql.pool.waiters` (gauge)
-/// - `psql.pool.acquire.duration` (timer): how long callers waited for a connection
-/// - `psql.pool.query.duration` (timer): query execution time on the connection
+/// - `psql.pool.acquire.duration` (timer): how long callers waited for a connection (0 when one was free
+///   at once: the clock is read again only after a wait)
+/// - `psql.pool.query.duration` (timer): from the lease to the result
 /// - `psql.pool.errors` (counter, dimension `code`: the ``PostgresError/Code``)
 /// - `psql.pool.pipeline.depth` (recorder): shared leases on a connection when one more was added
 struct PoolMetrics: Sendable {
