@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 // Benchmarks of PostgresSessions against its peers. A package of its own, so the peers (postgres-nio) and
 // benchmark tooling never slow the main build. Run through scripts/bench.
 import Foundation

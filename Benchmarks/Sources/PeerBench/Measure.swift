@@ -55,8 +55,8 @@ private func drive(
                     sink &+= try await client.run(op, data: data, rng: &rng)
                     let end = ContinuousClock.now
                     // Through Double, not `components` (a 128-bit division per operation, charged to the
-                    // client measured): exact to the nanosecond for any latency below 104 days.
-                    latencies.append(Int64((end - now) / .nanoseconds(1)))
+                    // client measured): within a nanosecond for any latency below 104 days.
+                    latencies.append(Int64(((end - now) / .nanoseconds(1)).rounded()))
                     now = end
                 }
                 if sink == 42 { print("", terminator: "") }  // keeps `sink` (and the decoding) alive

@@ -47,7 +47,7 @@ struct StatementCache {
         // A recent slot when one holds this key, else one hash of the key (the whole SQL text).
         if let r = recent.firstIndex(where: { entries.keys[$0] == key }) {
             let i = recent[r]
-            if r > 0 { recent.swapAt(r, r - 1) }  // move towards the front: the hottest stay first
+            if r > 0 { recent.swapAt(r, r - 1) }  // one step towards the front: the hottest stay first
             hits += 1
             entries.values[i].lastUse = clock
             return entries.values[i].name
@@ -62,13 +62,10 @@ struct StatementCache {
         return entries.values[i].name
     }
 
-    /// Puts slot `i` into `recent`, in place of the least recent when full.
+    /// Puts slot `i` first in `recent`, dropping the least recent when full.
     private mutating func remember(_ i: [Key: Entry].Index) {
-        if recent.count < Self.recentSlots {
-            recent.append(i)
-        } else {
-            recent[recent.count - 1] = i
-        }
+        if recent.count == Self.recentSlots { recent.removeLast() }
+        recent.insert(i, at: 0)
     }
 
     /// A fresh statement name.

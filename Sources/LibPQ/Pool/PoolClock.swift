@@ -1,5 +1,5 @@
 public import Logging
-#if canImport(Glibc)
+#if os(Linux)
 import Glibc
 #endif
 
@@ -16,8 +16,9 @@ public protocol PoolClock: Sendable {
 /// ``PoolClock`` over `ContinuousClock`, with the origin at its creation.
 struct ContinuousPoolClock: PoolClock {
     let origin = ContinuousClock.now
-    #if canImport(Glibc)
-    /// The origin on `CLOCK_BOOTTIME`, the clock `ContinuousClock` reads on Linux.
+    #if os(Linux)
+    /// The origin on `CLOCK_BOOTTIME`, the clock `ContinuousClock` reads on Linux (not on every platform
+    /// that has Glibc: FreeBSD's reads `CLOCK_MONOTONIC`).
     private let originNanoseconds = Self.bootTimeNanoseconds()
     /// Read directly: `ContinuousClock.now - origin` (an instant, an Int128 subtraction and conversions)
     /// cost about 2% of a pooled query's client CPU, for the two readings each query takes.
