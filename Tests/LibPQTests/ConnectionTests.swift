@@ -1,5 +1,5 @@
 import Foundation
-import LibPQ
+@testable import LibPQ
 import TestSupport
 import Testing
 
@@ -199,6 +199,43 @@ struct ConnectionTests {
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(try await c.query("SELECT 5::int8")[0].decode(Int64.self, at: 0) == 5)
         await c.close()
+    }
+
+    /// Lets a cancel request still on its way land (on an idle backend, or on these statements) before the
+    /// statements a test counts.
+    private static func settleCancels(_ c: PostgresConnection) async throws {
+        for _ in 0..<2 { try await c.query("SELECT 1") }
+    }
+
+    @Test func aStatementHitByACancelItsCallerNeverAskedForRunsAgainButAStatementTimeoutDoesNot() async throws {
+        try await TestDatabase.withSchema { c, _ in
+            try await c.execute(script: "CREATE SEQUENCE runs")
+            // A cancel sent by this connection in the last seconds (a timeout passed) makes it treat a
+            // later statement's query_canceled as a stray cancel, meant for the earlier statement.
+            _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100))
+            try await Self.settleCancels(c)
+            // A statement that cancels itself: query_canceled "due to user request" although its caller
+            // never asked. It runs again up to 3 times (the sequence, not transactional, counts the runs),
+            // then the caller gets the error.
+            let hit = try await #require(throws: PostgresError.self) {
+                try await c.query("SELECT nextval('runs'), pg_cancel_backend(pg_backend_pid()), pg_sleep(5)")
+            }
+            #expect(hit.sqlState == "57014")
+            #expect(try await c.query("SELECT last_value FROM runs")[0].decode(Int64.self, at: 0) == 4)
+            // The server's statement_timeout has the same SQLSTATE but is not a cancel request: no rerun.
+            _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100))
+            try await Self.settleCancels(c)
+            try await c.query("SET statement_timeout = '100ms'")
+            let timedOut = try await #require(throws: PostgresError.self) {
+                try await c.query("SELECT nextval('runs'), pg_sleep(5)")
+            }
+            #expect(timedOut.sqlState == "57014")
+            #expect(try await c.query("SELECT last_value FROM runs")[0].decode(Int64.self, at: 0) == 5)
+        }
+        // The message test: only the English statement-timeout text rules a cancel out.
+        #expect(ConnectionCore.mayBeStrayCancel("canceling statement due to user request"))
+        #expect(!ConnectionCore.mayBeStrayCancel("canceling statement due to statement timeout"))
+        #expect(ConnectionCore.mayBeStrayCancel("Anweisung wird abgebrochen wegen Benutzeranforderung"))
     }
 
     @Test func taskCancellationCancelsTheQuery() async throws {

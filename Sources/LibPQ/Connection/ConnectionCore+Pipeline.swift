@@ -355,14 +355,13 @@ extension ConnectionCore {
                 if request.cancelRequested {
                     error = request.cancelAnswer(" on the server")
                 } else if request.strayCancelReruns < 3, cancelSentRecently,
-                    error.serverInfo?.message.contains("user request") == true, outsideTransactionBlock(conn)
+                    Self.mayBeStrayCancel(error.serverInfo?.message ?? ""), outsideTransactionBlock(conn)
                 {
                     // This connection sent a cancel in the last seconds, and one hit a statement whose caller
                     // never asked: a cancel meant for an earlier statement arrived late (the server may act on
-                    // it only once the next statement runs). The statement was rolled back: run it again,
-                    // once. (Counting cancels in flight proved fragile: the server never says which one it
-                    // acted on. The message test assumes English server messages; otherwise the caller gets
-                    // the error.) Up to 3 times: under many timeouts a statement can be hit more than once.
+                    // it only once the next statement runs). The statement was rolled back: run it again.
+                    // (Counting cancels in flight proved fragile: the server never says which one it acted
+                    // on.) Up to 3 times: under many timeouts a statement can be hit more than once.
                     request.strayCancelReruns += 1
                     request.resetForResend()
                     pending.prepend(request)
@@ -416,6 +415,17 @@ extension ConnectionCore {
         default: break  // PQTRANS_ACTIVE while anything is in flight: keep what we know
         }
         return !transactionMayBeOpen
+    }
+
+    /// Whether a `57014` (query_canceled) error with this server message may come from a cancel request
+    /// (a stray one, meant for an earlier statement) rather than from the server's `statement_timeout`,
+    /// which has the same SQLSTATE. Only the English message tells them apart, so any other text counts
+    /// as a possible cancel: with server messages in another language (`lc_messages`), a statement
+    /// timeout right after a cancel of this connection's is run again too, at most 3 times. That wastes
+    /// work but never answers wrongly (the statement was rolled back), where a cancel request left alone
+    /// would fail an innocent caller's statement.
+    static func mayBeStrayCancel(_ message: String) -> Bool {
+        !message.contains("statement timeout")
     }
 
     /// Whether this connection sent a cancel request in the last 5 seconds.
