@@ -58,7 +58,7 @@ extension ConnectionCore {
                 {
                     // Two or more read-only queries in a row: start a group behind its guard. The guard is
                     // the group's tail until a member follows, so the group always gets its sync point.
-                    let guardRequest = Request(kind: .query(Self.readOnlyGuard))
+                    let guardRequest = Request(kind: .query(groupGuard))
                     guardRequest.isGroupGuard = true
                     guardRequest.inGroup = true
                     guard send(guardRequest, conn: conn, sync: false) else {

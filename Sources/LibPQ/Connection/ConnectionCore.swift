@@ -48,6 +48,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     var transactionMayBeOpen = false
     /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
     var groupingDisabled = false
+    /// ``readOnlyGuard``, held here: reading the static costs a lazy-initialisation check per group.
+    let groupGuard = ConnectionCore.readOnlyGuard
     /// When this connection last sent a cancel request (``monotonicNanoseconds()``; 0: never). A late one
     /// may hit the next statement.
     var lastCancelSent: UInt64 = 0

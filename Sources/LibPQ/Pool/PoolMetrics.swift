@@ -59,12 +59,3 @@ struct IntegerRecorder: Sendable {
 
     func record(_ value: Int) { handler.record(Int64(value)) }
 }
-
-extension Metrics.Timer {
-    func record(_ duration: Duration) {
-        // Through Double: `components` divides a 128-bit count of attoseconds, a library call costing
-        // more than the rest of the recording. Rounded: the quotient of two Doubles can fall just below
-        // a whole number of nanoseconds. Within a nanosecond for any duration below 104 days.
-        recordNanoseconds(Int64((duration / .nanoseconds(1)).rounded()))
-    }
-}

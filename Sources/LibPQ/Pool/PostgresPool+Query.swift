@@ -34,9 +34,9 @@ extension PostgresPool: PostgresQueryable {
             do {
                 let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)
                 // One clock reading serves the release and the query's duration (measured from the lease).
-                let now = clock.now
-                release(leased.leased, now: now)
-                metrics.query.record(now - leased.at)
+                let now = clock.nowNanoseconds
+                release(leased.leased, now: .nanoseconds(now))
+                metrics.query.recordNanoseconds(now &- leased.at)
                 return rows
             } catch let error as PostgresError {
                 // A broken connection is not handed out again (its close may not have been seen yet).
@@ -129,20 +129,21 @@ extension PostgresPool: PostgresQueryable {
     }
 
     /// Acquires a lease within the acquire timeout (or `timeout`, when shorter); returns what is left of
-    /// `timeout` for the statement, and the pool clock's time when the lease came.
+    /// `timeout` for the statement, and the pool clock's time when the lease came, in nanoseconds.
     nonisolated(nonsending) func acquire(
         _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true
-    ) async throws -> (leased: Leased, remaining: Duration?, at: Duration) {
+    ) async throws -> (leased: Leased, remaining: Duration?, at: Int64) {
         let clock = dependencies.clock
-        let start = clock.now
+        let startNanoseconds = clock.nowNanoseconds
+        let start = Duration.nanoseconds(startNanoseconds)
         let limit = timeout.map { min($0, configuration.acquireTimeout) } ?? configuration.acquireTimeout
         do {
             let (leased, queued) = try await lease(kind, deadline: start + limit, packs: packs, now: start)
             // A lease granted at once waited no time worth a second clock reading.
-            let now = queued ? clock.now : start
-            let waited = now - start
-            metrics.acquire.record(waited)
-            return (leased, timeout.map { max(.zero, $0 - waited) }, now)
+            let now = queued ? clock.nowNanoseconds : startNanoseconds
+            let waited = now &- startNanoseconds
+            metrics.acquire.recordNanoseconds(waited)
+            return (leased, timeout.map { max(.zero, $0 - .nanoseconds(waited)) }, now)
         } catch var error as PostgresError {
             if error.code == .poolExhausted, let timeout, timeout <= configuration.acquireTimeout {
                 error = PostgresError(code: .timeout, message: "timed out after \(timeout.readable) waiting for a connection")

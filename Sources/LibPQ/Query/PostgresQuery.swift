@@ -47,7 +47,9 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
     /// let lookup: PostgresQuery = "SELECT * FROM session WHERE token = \(token)"
     /// let rows = try await pool.query(lookup.readOnly())
     /// ```
-    public func readOnly(_ readOnly: Bool = true) -> PostgresQuery {
+    // Consuming: `query.readOnly()` on a query not used afterwards moves it instead of copying (retaining
+    // its text and buffers, then releasing the original's).
+    public consuming func readOnly(_ readOnly: Bool = true) -> PostgresQuery {
         var copy = self
         copy.isReadOnly = readOnly
         return copy
