@@ -45,20 +45,19 @@ struct StatementCache {
     mutating func lookup(_ key: Key) -> String? {
         clock += 1
         // A recent slot when one holds this key, else one hash of the key (the whole SQL text).
+        let i: [Key: Entry].Index
         if let r = recent.firstIndex(where: { entries.keys[$0] == key }) {
-            let i = recent[r]
+            i = recent[r]
             if r > 0 { recent.swapAt(r, r - 1) }  // one step towards the front: the hottest stay first
-            hits += 1
-            entries.values[i].lastUse = clock
-            return entries.values[i].name
-        }
-        guard let i = entries.index(forKey: key) else {
+        } else if let found = entries.index(forKey: key) {
+            i = found
+            remember(i)
+        } else {
             misses += 1
             return nil
         }
         hits += 1
         entries.values[i].lastUse = clock
-        remember(i)
         return entries.values[i].name
     }
 
@@ -85,7 +84,7 @@ struct StatementCache {
         clock += 1
         entries[key] = Entry(name: name, lastUse: clock)
         recent.removeAll(keepingCapacity: true)
-        if let i = entries.index(forKey: key) { recent.append(i) }
+        if let i = entries.index(forKey: key) { remember(i) }
         return evicted
     }
 

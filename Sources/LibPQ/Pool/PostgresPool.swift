@@ -67,13 +67,8 @@ public final class PostgresPool: Service, Sendable {
     /// What one event's actions left to do after the lock: the effects, in order, then the metrics
     /// snapshot when it changed.
     struct Effects {
-        var list: [Effect]
-        var snapshot: PoolMetrics.Snapshot?
-
-        init(list: [Effect] = [], snapshot: PoolMetrics.Snapshot? = nil) {
-            self.list = list
-            self.snapshot = snapshot
-        }
+        var list: [Effect] = []
+        var snapshot: PoolMetrics.Snapshot? = nil
     }
 
     /// The pool's options.
