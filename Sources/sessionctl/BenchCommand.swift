@@ -31,7 +31,7 @@ struct BenchCommand: AsyncParsableCommand {
     /// The shared epoll loops the pool and the tasks use: one per core unless `--loops` says otherwise,
     /// and no more than connections (a loop without a connection of its own only borrows).
     private var eventLoops: [PostgresEventLoop] {
-        PostgresEventLoop.epollLoops(loops ?? min(ProcessInfo.processInfo.activeProcessorCount, connections))
+        PostgresEventLoop.epollLoops(loops ?? PostgresEventLoop.loopCount(forConnections: connections))
     }
 
     func run() async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import LibPQ
 import TestSupport
 import Testing
@@ -25,6 +26,14 @@ import Testing
         #expect(executor(0) === first && executor(1) === second && executor(2) === first && executor(7) === second)
         #expect(executor(-1) === second)
         #expect(PostgresEventLoop.taskExecutor(forTask: 3, spreadOver: []) == nil)
+    }
+
+    @Test func theUsualLoopCountIsOnePerCoreButNoMoreThanConnections() {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        #expect(PostgresEventLoop.loopCount(forConnections: 1) == 1)
+        #expect(PostgresEventLoop.loopCount(forConnections: 0) == 1)
+        #expect(PostgresEventLoop.loopCount(forConnections: 1000) == cores)
+        #expect(PostgresEventLoop.loopCount(forConnections: 2) == min(2, cores))
     }
 }
 

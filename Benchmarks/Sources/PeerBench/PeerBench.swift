@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LibPQ
 
 /// Compares this package's `PostgresPool` with postgres-nio's `PostgresClient` (and, through
 /// scripts/bench, with pgbench) on Vendure-like session workloads. Run through scripts/bench, which loads
@@ -52,7 +53,7 @@ struct Run: AsyncParsableCommand {
             case .libpq:
                 try LibPQClient(
                     url: url, maximumConnections: poolConnections, pipelineDepth: pipelineDepth, packingDepth: packingDepth,
-                    loops: loops ?? min(ProcessInfo.processInfo.activeProcessorCount, poolConnections), loopExecutor: loopExecutor,
+                    loops: loops ?? PostgresEventLoop.loopCount(forConnections: poolConnections), loopExecutor: loopExecutor,
                     readOnlyLookups: readOnlyLookups)
             case .libpqconnection:
                 try await LibPQConnectionClient(url: url)

@@ -30,7 +30,7 @@ struct StoreBench: AsyncParsableCommand {
 
     /// The shared epoll loops the pool and the tasks use.
     var eventLoops: [PostgresEventLoop] {
-        PostgresEventLoop.epollLoops(loops ?? min(ProcessInfo.processInfo.activeProcessorCount, poolConnections))
+        PostgresEventLoop.epollLoops(loops ?? PostgresEventLoop.loopCount(forConnections: poolConnections))
     }
 
     @Option(name: .customLong("database-url"), help: "Database URL (default: DATABASE_URL).") var databaseURL: String?

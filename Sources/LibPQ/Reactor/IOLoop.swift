@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Something that reacts to readiness of a watched file descriptor. Called on its loop's thread only.
@@ -75,6 +76,13 @@ public struct PostgresEventLoop: Sendable {
     /// threads; one loop per core is the usual choice. `count` is clamped to 1...64.
     public static func epollLoops(_ count: Int) -> [PostgresEventLoop] {
         SharedLoops.epollGroup(max(1, min(count, 64))).map { PostgresEventLoop(loop: $0) }
+    }
+
+    /// How many loops a pool of `connections` connections is usually given: one per core, but no more
+    /// than connections (a loop without a connection serves nobody); at least 1. The benchmarks and
+    /// `sessionctl bench` use it as their default.
+    public static func loopCount(forConnections connections: Int) -> Int {
+        max(1, min(ProcessInfo.processInfo.activeProcessorCount, connections))
     }
 
     /// The task executor for task number `task` when tasks are spread over `loops` in turn (task *i* on
