@@ -136,20 +136,29 @@ extension ConnectionCore {
             if statements.isEnabled {
                 let key = StatementCache.Key(sql: query.sql, types: binds.types)
                 request.cacheKey = key
+                // Strings go to libpq through withCString: passing a String where C wants a pointer copies
+                // it into a new heap array on every call (a short name like "ps_1" included), while
+                // withCString lends a native string's own NUL-terminated bytes, or a short one's copy on
+                // the stack.
                 if let name = statements.lookup(key) {
                     request.statementName = name
-                    return PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1) == 1
+                    return name.withCString { PQsendQueryPrepared(conn, $0, n, values, lengths, formats, 1) } == 1
                 }
                 let name = statements.nextName()
-                guard PQsendPrepare(conn, name, query.sql, n, types) == 1 else { return false }
+                let prepared = name.withCString { cName in
+                    query.sql.withCString { PQsendPrepare(conn, cName, $0, n, types) }
+                }
+                guard prepared == 1 else { return false }
                 queuedSomething = true
-                guard PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1) == 1 else { return false }
+                guard name.withCString({ PQsendQueryPrepared(conn, $0, n, values, lengths, formats, 1) }) == 1 else {
+                    return false
+                }
                 if let evicted = statements.insert(key, name: name) { deallocations.append(evicted) }
                 request.statementName = name
                 request.sentPrepare = true
                 return true
             }
-            return PQsendQueryParams(conn, query.sql, n, types, values, lengths, formats, 1) == 1
+            return query.sql.withCString { PQsendQueryParams(conn, $0, n, types, values, lengths, formats, 1) } == 1
         }
         if ok { queuedSomething = true }
         if request.mayOpenTransaction { transactionMayBeOpen = true }
