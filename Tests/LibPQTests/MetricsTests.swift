@@ -1,5 +1,5 @@
 import Foundation
-import LibPQ
+@testable import LibPQ
 import Metrics
 import MetricsTestKit
 import TestSupport
@@ -49,5 +49,26 @@ struct MetricsTests {
         #expect(groups.values.contains { $0 >= 2 })
         await pool.shutdown()
         #expect(try metrics.expectGauge("psql.pool.connections.open", pooled).lastValue == 0)
+    }
+}
+
+/// The pool records its gauges after releasing its lock, so snapshots can reach the metrics out of order.
+@Suite struct PoolMetricsOrderTests {
+    @Test func anOlderSnapshotArrivingLastDoesNotOverwriteTheGauges() throws {
+        let backend = TestMetricsBackend.shared
+        let label = "metrics-order-\(UUID().uuidString.prefix(8))"
+        let metrics = PoolMetrics(label: label)
+        let busy = PoolMetrics.Published(snapshot: .init(open: 2, inUse: 1, waiters: 3), sequence: 1)
+        let idle = PoolMetrics.Published(snapshot: .init(open: 2, inUse: 0, waiters: 0), sequence: 2)
+        metrics.record(idle)  // the later snapshot wins the race to the metrics...
+        metrics.record(busy)  // ...and the earlier one, arriving last, is dropped
+        let pooled = [("pool", label)]
+        #expect(try backend.expectGauge("psql.pool.connections.in_use", pooled).lastValue == 0)
+        #expect(try backend.expectGauge("psql.pool.waiters", pooled).lastValue == 0)
+        #expect(try backend.expectGauge("psql.pool.connections.open", pooled).values == [2])
+        let later = PoolMetrics.Published(snapshot: .init(open: 1, inUse: 1, waiters: 0), sequence: 3)
+        metrics.record(later)
+        #expect(try backend.expectGauge("psql.pool.connections.in_use", pooled).lastValue == 1)
+        #expect(try backend.expectGauge("psql.pool.connections.open", pooled).lastValue == 1)
     }
 }

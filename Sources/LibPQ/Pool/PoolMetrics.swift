@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 
 /// The pool's swift-metrics instruments. Every one carries the dimension `pool` (the pool's label).
 ///
@@ -8,7 +9,7 @@ import Metrics
 /// - `psql.pool.query.duration` (timer): from the lease to the result
 /// - `psql.pool.errors` (counter, dimension `code`: the ``PostgresError/Code``)
 /// - `psql.pool.pipeline.depth` (recorder): shared leases on a connection when one more was added
-struct PoolMetrics: Sendable {
+final class PoolMetrics: Sendable {
     let label: String
     let open: IntegerRecorder
     let inUse: IntegerRecorder
@@ -28,16 +29,34 @@ struct PoolMetrics: Sendable {
         depth = IntegerRecorder(label: "psql.pool.pipeline.depth", dimensions: d, aggregate: true)
     }
 
+    /// The gauges' values at one moment, taken under the pool's lock.
     struct Snapshot: Equatable {
         var open: Int
         var inUse: Int
         var waiters: Int
     }
 
-    func record(_ s: Snapshot) {
-        open.record(s.open)
-        inUse.record(s.inUse)
-        waiters.record(s.waiters)
+    /// A snapshot and its place in the order the pool's lock took them (1, 2, ...).
+    struct Published {
+        var snapshot: Snapshot
+        var sequence: UInt64
+    }
+
+    /// The sequence number of the snapshot the gauges show.
+    private let shown = Mutex<UInt64>(0)
+
+    /// Sets the gauges to `published`, unless they already show a later snapshot. Snapshots are recorded
+    /// after the pool's lock is released, so two threads can arrive here in the opposite order from the
+    /// one they took them in; recording the older one last would leave the gauges wrong until the next
+    /// change (an idle pool reporting a connection in use, say).
+    func record(_ published: Published) {
+        shown.withLock { shown in
+            guard published.sequence > shown else { return }
+            shown = published.sequence
+            open.record(published.snapshot.open)
+            inUse.record(published.snapshot.inUse)
+            waiters.record(published.snapshot.waiters)
+        }
     }
 
     func error(_ error: any Error) {

@@ -47,6 +47,8 @@ public final class PostgresPool: Service, Sendable {
         var sleepTarget: Duration?
         var wakePending = false
         var lastSnapshot: PoolMetrics.Snapshot?
+        /// How many snapshots were taken (``PoolMetrics/Published/sequence``).
+        var snapshotSequence: UInt64 = 0
         /// What the deadline watchers sleep until (empty when no waiter waits).
         var deadlineWatcherTargets: [Duration] = []
     }
@@ -68,7 +70,7 @@ public final class PostgresPool: Service, Sendable {
     /// snapshot when it changed.
     struct Effects {
         var list: [Effect] = []
-        var snapshot: PoolMetrics.Snapshot? = nil
+        var snapshot: PoolMetrics.Published? = nil
     }
 
     /// The pool's options.
@@ -304,7 +306,8 @@ public final class PostgresPool: Service, Sendable {
             open: s.machine.openConnections, inUse: s.machine.connectionsInUse, waiters: s.machine.waiterCount)
         guard snapshot != s.lastSnapshot else { return Effects(list: effects) }
         s.lastSnapshot = snapshot
-        return Effects(list: effects, snapshot: snapshot)
+        s.snapshotSequence += 1
+        return Effects(list: effects, snapshot: PoolMetrics.Published(snapshot: snapshot, sequence: s.snapshotSequence))
     }
 
     func perform(_ effects: Effects) {
