@@ -43,6 +43,53 @@ import Testing
     }
 }
 
+@Suite struct LoopTimerTests {
+    /// What the timers' jobs saw; touched on the loop only, read after the last job resumed the test.
+    private final class Record: @unchecked Sendable {
+        var fired: [Int] = []
+        var pendingAfterCancel = -1
+    }
+
+    private static func onLoop<T: Sendable>(_ loop: any IOLoop, _ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in loop.execute { c.resume(returning: body()) } }
+    }
+
+    @Test(arguments: ["epoll", "dispatch"])
+    func timersFireInDeadlineOrderAndCancelledOnesLeaveAtOnce(_ kind: String) async {
+        // A loop of its own, so that no other test's timers count.
+        let loop: any IOLoop = kind == "epoll" ? EpollLoop(name: "timer-test") : DispatchLoop(label: "timer-test")
+        let record = Record()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                let now = monotonicNanoseconds()
+                var timers: [Int: LoopTimer] = [:]
+                for ms in [30, 10, 20, 40, 50, 3_600_000] {
+                    timers[ms] = loop.schedule(at: now + UInt64(ms) * 1_000_000) {
+                        record.fired.append(ms)
+                        if ms == 40 { done.resume() }
+                    }
+                }
+                // An hour-long timer (a query timeout, say) cancelled right away leaves nothing behind.
+                for ms in [20, 50, 3_600_000] { loop.cancel(timers[ms]!) }
+                record.pendingAfterCancel = loop.pendingTimers
+            }
+        }
+        #expect(record.pendingAfterCancel == 3)
+        #expect(record.fired == [10, 30, 40])
+        // The cancelled 50 ms timer never fires: a later one does, alone.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                _ = loop.schedule(at: monotonicNanoseconds() + 40_000_000) {
+                    record.fired.append(60)
+                    done.resume()
+                }
+            }
+        }
+        #expect(record.fired == [10, 30, 40, 60])
+        #expect(await Self.onLoop(loop) { loop.pendingTimers } == 0)
+    }
+}
+
 @Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
 struct QueryTimeoutTests {
     @Test(arguments: ["epoll", "dispatch"])

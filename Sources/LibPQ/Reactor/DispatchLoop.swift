@@ -1,7 +1,7 @@
 import Dispatch
 
 /// An event loop on a serial `DispatchQueue`, with `DispatchSource` read and write sources per descriptor.
-// @unchecked Sendable: `sources` and `nextID` are only touched on `queue` (the loop).
+// @unchecked Sendable: `sources`, `nextID` and the timers are only touched on `queue` (the loop).
 final class DispatchLoop: IOLoop, @unchecked Sendable {
     private let queue: DispatchQueue
     private let key = DispatchSpecificKey<Bool>()
@@ -78,26 +78,56 @@ final class DispatchLoop: IOLoop, @unchecked Sendable {
         if !s.writeResumed { s.write.resume() }
     }
 
+    /// The loop's timers; one Dispatch timer source is armed for the earliest.
+    private var timers = TimerHeap()
+    private var timerSource: (any DispatchSourceTimer)?
+    /// The deadline `timerSource` is armed for, if it is.
+    private var armedFor: UInt64?
+
+    /// Loop timers waiting to fire (cancelled ones leave at once).
+    var pendingTimers: Int { timers.count }
+
     func schedule(at deadline: UInt64, _ job: @escaping () -> Void) -> LoopTimer {
         let timer = LoopTimer(deadline: deadline, job: job)
-        // The work item holds the timer until it fires or is cancelled; both break the cycle (a cancelled
-        // item stays queued, small, until its deadline: libdispatch offers no earlier removal).
-        let item = DispatchWorkItem {
-            timer.platformHandle = nil
-            timer.take()?()
-        }
-        timer.platformHandle = item
-        let now = monotonicNanoseconds()
-        let delay = deadline > now ? deadline - now : 0
-        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), execute: item)
+        timers.insert(timer)
+        armTimerSource()
         return timer
     }
 
     func cancel(_ timer: LoopTimer) {
         _ = timer.take()
-        (timer.platformHandle as? DispatchWorkItem)?.cancel()
-        timer.platformHandle = nil
+        // Out of the heap at once, so nothing of it stays queued until its deadline. The source may stay
+        // armed for it: it then fires with nothing due and re-arms for the next timer.
+        timers.remove(timer)
     }
+
+    /// Arms the timer source for the earliest timer unless it is armed for that or earlier already.
+    private func armTimerSource() {
+        guard let next = timers.nextDeadline else { return }
+        if let armed = armedFor, armed <= next { return }
+        let source: any DispatchSourceTimer
+        if let existing = timerSource {
+            source = existing
+        } else {
+            source = DispatchSource.makeTimerSource(queue: queue)
+            source.setEventHandler { [weak self] in self?.timerSourceFired() }
+            source.resume()
+            timerSource = source
+        }
+        armedFor = next
+        let now = monotonicNanoseconds()
+        let delay = next > now ? next - now : 0
+        source.schedule(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), leeway: .nanoseconds(0))
+    }
+
+    private func timerSourceFired() {
+        armedFor = nil
+        let now = monotonicNanoseconds()
+        while let timer = timers.popExpired(now: now) { timer.take()?() }
+        armTimerSource()
+    }
+
+    deinit { timerSource?.cancel() }
 
     private func apply(_ s: Sources, readable: Bool, writable: Bool) {
         if readable != s.readResumed {

@@ -113,6 +113,8 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         timers.remove(timer)
     }
 
+    var pendingTimers: Int { timers.count }
+
     /// How long `epoll_wait` may sleep: not at all with local jobs waiting, until the next timer, or
     /// indefinitely.
     private func waitTimeout() -> Int32 {

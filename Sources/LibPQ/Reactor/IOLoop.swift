@@ -34,6 +34,8 @@ protocol IOLoop: AnyObject, Sendable {
     func schedule(at deadline: UInt64, _ job: @escaping () -> Void) -> LoopTimer
     /// Cancels a timer that has not fired yet. Loop only.
     func cancel(_ timer: LoopTimer)
+    /// Timers waiting to fire; a cancelled timer no longer counts. Loop only.
+    var pendingTimers: Int { get }
 }
 
 /// The event loop implementation connections use to wait for socket readiness.
