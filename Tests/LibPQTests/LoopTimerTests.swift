@@ -63,19 +63,24 @@ import Testing
             loop.execute {
                 let now = monotonicNanoseconds()
                 var timers: [Int: LoopTimer] = [:]
-                for ms in [30, 10, 20, 40, 50, 3_600_000] {
+                for ms in [30, 10, 5, 20, 40, 50, 3_600_000] {
                     timers[ms] = loop.schedule(at: now + UInt64(ms) * 1_000_000) {
                         record.fired.append(ms)
+                        if ms == 10 {
+                            // Scheduled while timers fire: it still fires, in its place.
+                            _ = loop.schedule(at: now + 25_000_000) { record.fired.append(25) }
+                        }
                         if ms == 40 { done.resume() }
                     }
                 }
-                // An hour-long timer (a query timeout, say) cancelled right away leaves nothing behind.
-                for ms in [20, 50, 3_600_000] { loop.cancel(timers[ms]!) }
+                // The earliest (the one the loop's system timer waits for) and an hour-long one (a query
+                // timeout, say) cancelled right away leave nothing behind.
+                for ms in [5, 20, 50, 3_600_000] { loop.cancel(timers[ms]!) }
                 record.pendingAfterCancel = loop.pendingTimers
             }
         }
         #expect(record.pendingAfterCancel == 3)
-        #expect(record.fired == [10, 30, 40])
+        #expect(record.fired == [10, 25, 30, 40])
         // The cancelled 50 ms timer never fires: a later one does, alone.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             loop.execute {
@@ -85,7 +90,7 @@ import Testing
                 }
             }
         }
-        #expect(record.fired == [10, 30, 40, 60])
+        #expect(record.fired == [10, 25, 30, 40, 60])
         #expect(await Self.onLoop(loop) { loop.pendingTimers } == 0)
     }
 }

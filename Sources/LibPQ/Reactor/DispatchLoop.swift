@@ -117,13 +117,18 @@ final class DispatchLoop: IOLoop, @unchecked Sendable {
         armedFor = next
         let now = monotonicNanoseconds()
         let delay = next > now ? next - now : 0
-        source.schedule(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), leeway: .nanoseconds(0))
+        // A millisecond of leeway, as the epoll loop rounds its waits to milliseconds: timeouts need no
+        // more, and it lets Dispatch coalesce wake-ups.
+        source.schedule(deadline: .now() + .nanoseconds(Int(min(delay, UInt64(Int.max)))), leeway: .milliseconds(1))
     }
 
     private func timerSourceFired() {
-        armedFor = nil
+        // "Armed for 0" while the due timers run: a job that schedules a timer does not arm the source for
+        // a timer still due here (it would fire again at once); the source is armed once, after them.
+        armedFor = 0
         let now = monotonicNanoseconds()
         while let timer = timers.popExpired(now: now) { timer.take()?() }
+        armedFor = nil
         armTimerSource()
     }
 

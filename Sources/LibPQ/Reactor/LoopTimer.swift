@@ -32,8 +32,6 @@ final class LoopTimer: @unchecked Sendable {
     let deadline: UInt64
     fileprivate(set) var job: (() -> Void)?
     fileprivate var heapIndex = -1
-    /// Used by loops that arm one system timer per loop timer (the Dispatch loop).
-    var platformHandle: AnyObject?
 
     init(deadline: UInt64, job: @escaping () -> Void) {
         self.deadline = deadline
