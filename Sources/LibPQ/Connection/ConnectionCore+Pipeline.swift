@@ -127,13 +127,16 @@ extension ConnectionCore {
     /// member). Returns false when libpq refused the first command (nothing queued); a failure after that
     /// would leave libpq holding commands with no sync point, so the connection is shut down instead.
     private func send(_ request: Request, conn: OpaquePointer, sync: Bool) -> Bool {
-        guard case .query(let query) = request.kind else { return false }
-        let binds = query.binds
-        let n = Int32(binds.count)
+        guard !request.isScript else { return false }
+        // The query is read in place (`request.query` is a constant of the request) and the closures below
+        // capture its SQL text alone: a copy of the whole query, or a closure capturing one, retains and
+        // releases its text and bind buffers each time (five copies per query before).
+        let sql = request.query.sql
+        let n = Int32(request.query.binds.count)
         var queuedSomething = false
-        let ok: Bool = binds.withUnsafeLibPQArrays { values, lengths, formats, types in
+        let ok: Bool = request.query.binds.withUnsafeLibPQArrays { values, lengths, formats, types in
             if statements.isEnabled {
-                let key = StatementCache.Key(sql: query.sql, types: binds.types)
+                let key = StatementCache.Key(sql: sql, types: request.query.binds.types)
                 request.cacheKey = key
                 // Strings go to libpq through withCString: passing a String where C wants a pointer copies
                 // it into a new heap array on every call (a short name like "ps_1" included), while
@@ -145,7 +148,7 @@ extension ConnectionCore {
                 }
                 let name = statements.nextName()
                 let prepared = name.withCString { cName in
-                    query.sql.withCString { PQsendPrepare(conn, cName, $0, n, types) }
+                    sql.withCString { PQsendPrepare(conn, cName, $0, n, types) }
                 }
                 guard prepared == 1 else { return false }
                 queuedSomething = true
@@ -157,7 +160,7 @@ extension ConnectionCore {
                 request.sentPrepare = true
                 return true
             }
-            return query.sql.withCString { PQsendQueryParams(conn, $0, n, types, values, lengths, formats, 1) } == 1
+            return sql.withCString { PQsendQueryParams(conn, $0, n, types, values, lengths, formats, 1) } == 1
         }
         if ok { queuedSomething = true }
         if request.mayOpenTransaction { transactionMayBeOpen = true }
@@ -187,7 +190,8 @@ extension ConnectionCore {
     }
 
     private func sendScript(_ request: Request, conn: OpaquePointer) {
-        guard case .script(let sql) = request.kind else { return }
+        guard request.isScript else { return }
+        let sql = request.sql
         guard PQexitPipelineMode(conn) == 1 else {
             complete(request, error: PostgresError(code: .protocolViolation, message: "could not leave pipeline mode: \(lastErrorMessage())", query: sql))
             return

@@ -4,7 +4,9 @@ import Synchronization
 /// One unit of work for a connection: a query (sent with its own pipeline sync point, so its failure never
 /// affects another request), a multi-statement script, or an internal statement (no caller waiting).
 // @unchecked Sendable: after submission every mutable field except `cancelRequested` is touched only on
-// the connection's loop thread; `cancelRequested` is atomic.
+// the connection's loop thread; `cancelRequested` is atomic. Those fields skip the runtime's dynamic
+// exclusivity checks (`@exclusivity(unchecked)`, as in `ConnectionCore`): one thread at a time, no access
+// held across a call that could reach the same field.
 final class Request: @unchecked Sendable {
     enum Kind {
         /// Extended protocol, binary results, prepared through the statement cache when enabled.
@@ -13,8 +15,11 @@ final class Request: @unchecked Sendable {
         case script(String)
     }
 
-    let kind: Kind
-    var continuation: UnsafeContinuation<PostgresRows, any Error>?
+    /// The statement. A script's SQL text is held as an unbound query (`isScript` tells them apart), so
+    /// the send path reads the query in place: matching an enum payload copied the whole query (its SQL
+    /// text and bind buffers retained and released) every time.
+    let query: PostgresQuery
+    @exclusivity(unchecked) var continuation: UnsafeContinuation<PostgresRows, any Error>?
     /// Set from any thread when the caller's task is cancelled (1) or its timeout passes (2); the first
     /// reason wins.
     private let cancelState = Atomic<UInt8>(0)
@@ -40,55 +45,51 @@ final class Request: @unchecked Sendable {
 
     // Loop-only state while in flight.
     /// The statement cache entry this request executes (nil for unnamed statements).
-    var statementName: String?
-    var cacheKey: StatementCache.Key?
+    @exclusivity(unchecked) var statementName: String?
+    @exclusivity(unchecked) var cacheKey: StatementCache.Key?
     /// Whether this request also sent the `Parse` of its statement (its first result is the prepare's).
-    var sentPrepare = false
+    @exclusivity(unchecked) var sentPrepare = false
     /// Results seen so far before the sync point.
-    var resultCount = 0
-    var rows: OpaquePointer?
-    var error: PostgresError?
-    var retried = false
+    @exclusivity(unchecked) var resultCount = 0
+    @exclusivity(unchecked) var rows: OpaquePointer?
+    @exclusivity(unchecked) var error: PostgresError?
+    @exclusivity(unchecked) var retried = false
     /// How often it ran again after a cancel meant for another statement hit it.
-    var strayCancelReruns = 0
+    @exclusivity(unchecked) var strayCancelReruns = 0
     /// Whether a server-side cancel was sent for it.
-    var serverCancelSent = false
+    @exclusivity(unchecked) var serverCancelSent = false
     /// Whether its own sync point follows it. False for a read-only query sent in a group that shares the
     /// sync point of the group's last member (see `ConnectionCore.pump`).
-    var syncAfter = true
+    @exclusivity(unchecked) var syncAfter = true
     /// libpq commands sent for it (`Parse` and/or `Execute`) whose results have not all been read yet.
-    var commandsLeft = 0
+    @exclusivity(unchecked) var commandsLeft = 0
     /// Whether its statement was skipped (`PGRES_PIPELINE_ABORTED`) because an earlier member of its group
     /// failed: nothing of it ran, so it is sent again.
-    var aborted = false
+    @exclusivity(unchecked) var aborted = false
     /// When the caller's timeout passes (``monotonicNanoseconds()``), if it has one.
-    var deadline: UInt64?
+    @exclusivity(unchecked) var deadline: UInt64?
     /// The loop timer for `deadline`, while the request is on the loop.
-    var timer: LoopTimer?
+    @exclusivity(unchecked) var timer: LoopTimer?
     /// Whether it was sent as part of a read-only group (its guard included).
-    var inGroup = false
+    @exclusivity(unchecked) var inGroup = false
     /// Whether it is the internal statement that opens a read-only group.
-    var isGroupGuard = false
+    @exclusivity(unchecked) var isGroupGuard = false
 
     init(kind: Kind, continuation: UnsafeContinuation<PostgresRows, any Error>? = nil) {
-        self.kind = kind
         self.continuation = continuation
         switch kind {
         case .query(let q):
+            query = q
             isReadOnlyQuery = q.isReadOnly
             isScript = false
-        case .script:
+        case .script(let sql):
+            query = PostgresQuery(unsafeSQL: sql)
             isReadOnlyQuery = false
             isScript = true
         }
     }
 
-    var sql: String {
-        switch kind {
-        case .query(let q): q.sql
-        case .script(let s): s
-        }
-    }
+    var sql: String { query.sql }
 
     /// Whether it may share a sync point with other read-only queries. Stored, like ``isScript``: the
     /// pump asks several times per request, and matching `kind` copied the whole query each time.
@@ -97,8 +98,8 @@ final class Request: @unchecked Sendable {
     /// Whether it may open a transaction block (`BEGIN`, `START TRANSACTION`), so that the transaction status
     /// libpq last reported may be stale until its result is in. Computed once.
     lazy var mayOpenTransaction: Bool = {
-        guard case .query(let q) = kind, !q.isReadOnly else { return false }
-        return PostgresQuery.startsTransaction(q.sql)
+        guard !isScript, !query.isReadOnly else { return false }
+        return PostgresQuery.startsTransaction(query.sql)
     }()
 
     let isScript: Bool

@@ -78,29 +78,87 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
 
     /// The kind of failure.
     public var code: Code
-    /// A message from this package (for non-server errors).
-    public var message: String
-    /// The server's error fields, for ``Code/server`` and for some connection errors.
-    public var serverInfo: ServerInfo?
-    /// The SQL text of the query involved (never its bound values).
-    public var query: String?
-    /// For decoding errors: the column, the Swift type and the server type.
-    public var column: String?
-    public var swiftType: String?
-    public var serverType: PostgresDataType?
-    /// For encoding errors: the 1-based parameter number.
-    public var parameterIndex: Int?
     /// True when the statement never reached the server: it was still queued in this process when the
     /// connection failed or closed. Such a statement can be retried on another connection without risk;
     /// ``PostgresPool`` does so once by itself.
     public internal(set) var statementNotSent = false
+    /// Everything else, in one shared, copy-on-write box: an error is two words, so the `Result`s and
+    /// optionals that carry one on every query's path (a lease's outcome, a request's first error) stay
+    /// small, where the fields inline made each of them some 300 bytes to copy.
+    private var details: Details
+
+    private final class Details: @unchecked Sendable {
+        // @unchecked Sendable: a box is mutated only while uniquely referenced (`mutableDetails`).
+        var message: String
+        var serverInfo: ServerInfo?
+        var query: String?
+        var column: String?
+        var swiftType: String?
+        var serverType: PostgresDataType?
+        var parameterIndex: Int?
+
+        init(message: String, serverInfo: ServerInfo?, query: String?) {
+            self.message = message
+            self.serverInfo = serverInfo
+            self.query = query
+        }
+
+        func copy() -> Details {
+            let d = Details(message: message, serverInfo: serverInfo, query: query)
+            d.column = column
+            d.swiftType = swiftType
+            d.serverType = serverType
+            d.parameterIndex = parameterIndex
+            return d
+        }
+    }
+
+    /// The box, copied first when another error shares it.
+    private var mutableDetails: Details {
+        mutating get {
+            if !isKnownUniquelyReferenced(&details) { details = details.copy() }
+            return details
+        }
+    }
+
+    /// A message from this package (for non-server errors).
+    public var message: String {
+        get { details.message }
+        set { mutableDetails.message = newValue }
+    }
+    /// The server's error fields, for ``Code/server`` and for some connection errors.
+    public var serverInfo: ServerInfo? {
+        get { details.serverInfo }
+        set { mutableDetails.serverInfo = newValue }
+    }
+    /// The SQL text of the query involved (never its bound values).
+    public var query: String? {
+        get { details.query }
+        set { mutableDetails.query = newValue }
+    }
+    /// For decoding errors: the column, the Swift type and the server type.
+    public var column: String? {
+        get { details.column }
+        set { mutableDetails.column = newValue }
+    }
+    public var swiftType: String? {
+        get { details.swiftType }
+        set { mutableDetails.swiftType = newValue }
+    }
+    public var serverType: PostgresDataType? {
+        get { details.serverType }
+        set { mutableDetails.serverType = newValue }
+    }
+    /// For encoding errors: the 1-based parameter number.
+    public var parameterIndex: Int? {
+        get { details.parameterIndex }
+        set { mutableDetails.parameterIndex = newValue }
+    }
 
     /// Creates an error.
     public init(code: Code, message: String, serverInfo: ServerInfo? = nil, query: String? = nil) {
         self.code = code
-        self.message = message
-        self.serverInfo = serverInfo
-        self.query = query
+        self.details = Details(message: message, serverInfo: serverInfo, query: query)
     }
 
     /// The SQLSTATE of a server error.

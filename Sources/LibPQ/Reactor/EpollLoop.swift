@@ -7,7 +7,9 @@ import Synchronization
 
 /// An epoll reactor on a dedicated thread, with an eventfd to wake it for new jobs.
 // @unchecked Sendable: `handlers` and `nextID` are touched only on the loop thread (checked by
-// `assertInLoop`); the job queue is behind a Mutex; the descriptors are immutable after init.
+// `assertInLoop`); the job queue is behind a Mutex; the descriptors are immutable after init. The
+// loop-only state skips the runtime's dynamic exclusivity checks (`@exclusivity(unchecked)`): one thread
+// touches it, and no access is held across a job or handler that could reach it again.
 final class EpollLoop: IOLoop, @unchecked Sendable {
     private let epfd: Int32
     private let wakeFD: Int32
@@ -23,11 +25,11 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         var wakePending = false
     }
     private let inbox = Mutex(Inbox())
-    private var handlers: [UInt64: (fd: Int32, handler: any IOHandler)] = [:]
+    @exclusivity(unchecked) private var handlers: [UInt64: (fd: Int32, handler: any IOHandler)] = [:]
     /// Jobs submitted from the loop itself: run before the loop next sleeps, without the eventfd.
-    private var localJobs = Deque<Job>()
-    private var nextID: UInt64 = 1
-    private var timers = TimerHeap()
+    @exclusivity(unchecked) private var localJobs = Deque<Job>()
+    @exclusivity(unchecked) private var nextID: UInt64 = 1
+    @exclusivity(unchecked) private var timers = TimerHeap()
     private let threadID = Atomic<UInt>(0)
 
     init(name: String) {
