@@ -29,7 +29,13 @@ extension PostgresPool: PostgresQueryable {
         let deadline = timeout.map { clock.now + $0 }
         var retries = 0
         while true {
-            let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now }, packs: query.isReadOnly)
+            // An immediate lease (the usual case) is taken without an async call; only a queued request
+            // is awaited.
+            let leased: Acquired
+            switch try beginAcquire(.shared, timeout: deadline.map { $0 - clock.now }, packs: query.isReadOnly) {
+            case .ready(let acquired): leased = acquired
+            case .waiting(let waiting): leased = try await finishAcquire(waiting)
+            }
             metrics.depth.record(leased.leased.lease.depth)
             do {
                 let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)
@@ -128,28 +134,84 @@ extension PostgresPool: PostgresQueryable {
         return try await listener.subscribe(channel)
     }
 
+    /// An acquired lease: the lease, what is left of the caller's timeout, and the pool clock's time when
+    /// the lease came (nanoseconds). A struct, not a tuple: copies of a tuple with references in it went
+    /// through the runtime's generic tuple copy.
+    struct Acquired {
+        var leased: Leased
+        var remaining: Duration?
+        var at: Int64
+    }
+
+    /// A lease that came at once, or the request waiting for one.
+    enum Acquisition {
+        case ready(Acquired)
+        case waiting(Waiting)
+    }
+
+    /// A queued lease request: what ``finishAcquire(_:)`` needs to wait for it and account for the wait.
+    struct Waiting {
+        let id: Machine.RequestID
+        let deadline: Duration
+        let timeout: Duration?
+        let startNanoseconds: Int64
+    }
+
     /// Acquires a lease within the acquire timeout (or `timeout`, when shorter); returns what is left of
     /// `timeout` for the statement, and the pool clock's time when the lease came, in nanoseconds.
     nonisolated(nonsending) func acquire(
         _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true
-    ) async throws -> (leased: Leased, remaining: Duration?, at: Int64) {
-        let clock = dependencies.clock
-        let startNanoseconds = clock.nowNanoseconds
+    ) async throws -> Acquired {
+        switch try beginAcquire(kind, timeout: timeout, packs: packs) {
+        case .ready(let acquired): return acquired
+        case .waiting(let waiting): return try await finishAcquire(waiting)
+        }
+    }
+
+    /// Asks for a lease without suspending: granted at once (most calls), or queued. The query path calls
+    /// this directly and awaits only a queued request, so an immediate lease costs no async call frames.
+    ///
+    /// - Throws: what the pool refuses at once (`poolShutdown`, `queueFull`).
+    func beginAcquire(_ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool) throws -> Acquisition {
+        let startNanoseconds = dependencies.clock.nowNanoseconds
         let start = Duration.nanoseconds(startNanoseconds)
         let limit = timeout.map { min($0, configuration.acquireTimeout) } ?? configuration.acquireTimeout
-        do {
-            let (leased, queued) = try await lease(kind, deadline: start + limit, packs: packs, now: start)
-            // A lease granted at once waited no time worth a second clock reading.
-            let now = queued ? clock.nowNanoseconds : startNanoseconds
-            let waited = now &- startNanoseconds
-            metrics.acquire.recordNanoseconds(waited)
-            return (leased, timeout.map { max(.zero, $0 - .nanoseconds(waited)) }, now)
-        } catch var error as PostgresError {
-            if error.code == .poolExhausted, let timeout, timeout <= configuration.acquireTimeout {
-                error = PostgresError(code: .timeout, message: "timed out after \(timeout.readable) waiting for a connection")
-            }
-            metrics.error(error)
-            throw error
+        let deadline = start + limit
+        let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
+        guard let answer = requestLease(id, kind, deadline: deadline, packs: packs, now: start) else {
+            return .waiting(Waiting(id: id, deadline: deadline, timeout: timeout, startNanoseconds: startNanoseconds))
         }
+        switch answer {
+        case .success(let leased):
+            // A lease granted at once waited no time worth a second clock reading.
+            metrics.acquire.recordNanoseconds(0)
+            return .ready(Acquired(leased: leased, remaining: timeout, at: startNanoseconds))
+        case .failure(let error):
+            throw acquireFailed(error, timeout: timeout)
+        }
+    }
+
+    /// Waits for a queued lease request (see ``beginAcquire(_:timeout:packs:)``).
+    nonisolated(nonsending) func finishAcquire(_ waiting: Waiting) async throws -> Acquired {
+        do {
+            let leased = try await waitForLease(waiting.id, deadline: waiting.deadline)
+            let now = dependencies.clock.nowNanoseconds
+            let waited = now &- waiting.startNanoseconds
+            metrics.acquire.recordNanoseconds(waited)
+            return Acquired(leased: leased, remaining: waiting.timeout.map { max(.zero, $0 - .nanoseconds(waited)) }, at: now)
+        } catch let error as PostgresError {
+            throw acquireFailed(error, timeout: waiting.timeout)
+        }
+    }
+
+    /// The error an acquire throws, counted: `poolExhausted` becomes `timeout` when the caller's own
+    /// timeout (no longer than the acquire timeout) is what ran out.
+    private func acquireFailed(_ error: PostgresError, timeout: Duration?) -> PostgresError {
+        var error = error
+        if error.code == .poolExhausted, let timeout, timeout <= configuration.acquireTimeout {
+            error = PostgresError(code: .timeout, message: "timed out after \(timeout.readable) waiting for a connection")
+        }
+        metrics.error(error)
+        return error
     }
 }

@@ -369,14 +369,13 @@ public final class PostgresPool: Service, Sendable {
 
     // MARK: Leasing
 
-    /// Waits for a lease until `deadline` (pool clock time); `now` is the pool clock's current time.
-    /// `queued` tells whether the request had to wait in the queue.
-    nonisolated(nonsending) func lease(
-        _ kind: Machine.LeaseKind, deadline: Duration, packs: Bool = true, now: Duration
-    ) async throws -> (leased: Leased, queued: Bool) {
-        let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
+    /// Feeds a lease request to the state machine: returns its outcome when it is decided at once (a lease,
+    /// or a refusal), nil when the request waits in the queue (see ``waitForLease(_:deadline:)``).
+    func requestLease(
+        _ id: Machine.RequestID, _ kind: Machine.LeaseKind, deadline: Duration, packs: Bool, now: Duration
+    ) -> Result<Leased, PostgresError>? {
         let loop = currentLoop
-        let (immediate, effects) = state.withLock { s in
+        let (answer, effects) = state.withLock { s in
             var answer: Result<Leased, PostgresError>?
             let effects = Self.resolve(
                 s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs),
@@ -384,14 +383,10 @@ public final class PostgresPool: Service, Sendable {
             return (answer, effects)
         }
         perform(effects)
-        if let immediate { return (try immediate.get(), false) }
-        // The caller's deadline is enforced by the pool's deadline watcher (one task for all waiters,
-        // started here when needed), so acquire timeouts hold whether or not run() runs. A sleeping task
-        // per waiter would keep its timer, and memory, until the deadline even after the lease came.
-        watchDeadline(deadline)
-        return (try await waitForLease(id), true)
+        return answer
     }
 
+    /// Waits for a queued lease request until `deadline` (pool clock time).
     /// Makes sure a waiter's `deadline` is watched: starts a watcher when none sleeps until that deadline
     /// or earlier. Waiters with the same timeout arrive with ever later deadlines, so one watcher covers
     /// them all; a shorter per-call timeout starts a second one, which then covers the later short ones.
@@ -425,8 +420,12 @@ public final class PostgresPool: Service, Sendable {
         }
     }
 
-    private func waitForLease(_ id: Machine.RequestID) async throws -> Leased {
-        try await withTaskCancellationHandler {
+    func waitForLease(_ id: Machine.RequestID, deadline: Duration) async throws -> Leased {
+        // The caller's deadline is enforced by the pool's deadline watcher (one task for all waiters,
+        // started here when needed), so acquire timeouts hold whether or not run() runs. A sleeping task
+        // per waiter would keep its timer, and memory, until the deadline even after the lease came.
+        watchDeadline(deadline)
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Leased, any Error>) in
                 let early = state.withLock { s -> Result<Leased, PostgresError>? in
                     if let r = s.early.removeValue(forKey: id) { return r }
