@@ -89,6 +89,7 @@ public final class PostgresConnection: Sendable {
 
     /// ``query(_:timeout:)`` for a statement the pool already validated and found not to open a
     /// transaction block (neither check runs twice on the pool's hot path).
+    @inline(__always)
     nonisolated(nonsending) func queryValidated(_ query: PostgresQuery, timeout: Duration?) async throws -> PostgresRows {
         let request = Request(kind: .query(query))
         request.mayOpenTransaction = false
@@ -133,6 +134,7 @@ public final class PostgresConnection: Sendable {
         }
     }
 
+    @inline(__always)
     nonisolated(nonsending) func run(_ request: Request, timeout: Duration?) async throws -> PostgresRows {
         let core = core
         // The timeout is a timer on the connection's loop, armed when the loop takes the request.
