@@ -157,10 +157,21 @@ public struct PoolStateMachine: Sendable {
     public mutating func leaseRequested(
         _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int? = nil, packs: Bool = true
     ) -> [Action] {
-        guard phase == .running else {
-            return [.failRequest(id, PostgresError(code: .poolShutdown, message: "the pool is shutting down"))]
-        }
         var actions: [Action] = []
+        leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs, into: &actions)
+        return actions
+    }
+
+    /// ``leaseRequested(_:kind:now:deadline:loop:packs:)`` appending its actions to `actions`: the pool
+    /// passes a list it keeps, so a lease granted at once allocates no array.
+    mutating func leaseRequested(
+        _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int?, packs: Bool,
+        into actions: inout [Action]
+    ) {
+        guard phase == .running else {
+            actions.append(.failRequest(id, PostgresError(code: .poolShutdown, message: "the pool is shutting down")))
+            return
+        }
         let loop = loop.flatMap { (0..<loopCount).contains($0) ? $0 : nil }
         // Never overtake a waiter of the same kind: it would have been served if it could.
         if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop, packs: packs) {
@@ -168,20 +179,19 @@ public struct PoolStateMachine: Sendable {
             let borrowed = loop.map { connections[index].loop != $0 && loopHasRoom($0) } ?? false
             actions.append(.lease(grant(id, kind: kind, at: index)))
             if kind == .shared, full || borrowed { actions += growIfUseful(now: now, loop: loop) }
-            return actions
+            return
         }
         guard waiters.count < configuration.maximumWaiters else {
-            return [
+            actions.append(
                 .failRequest(
                     id,
                     PostgresError(
                         code: .queueFull,
-                        message: "\(waiters.count) requests already wait for a connection (maximumWaiters)"))
-            ]
+                        message: "\(waiters.count) requests already wait for a connection (maximumWaiters)")))
+            return
         }
         waiters.append(Waiter(id: id, kind: kind, enqueued: now, deadline: deadline, loop: loop, packs: packs))
         actions += rebalance(now: now)
-        return actions
     }
 
     /// A waiting caller gave up (its task was cancelled). Fails it with `cancelled` if it still waits.

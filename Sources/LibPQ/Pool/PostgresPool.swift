@@ -51,6 +51,9 @@ public final class PostgresPool: Service, Sendable {
         var snapshotSequence: UInt64 = 0
         /// What the deadline watchers sleep until (empty when no waiter waits).
         var deadlineWatcherTargets: [Duration] = []
+        /// The list a lease request's actions are collected in, kept (emptied) between requests so that
+        /// a lease granted at once allocates nothing.
+        var actionBuffer: [Machine.Action] = []
     }
 
     enum RunState { case idle, running, finished }
@@ -377,9 +380,13 @@ public final class PostgresPool: Service, Sendable {
         let loop = currentLoop
         let (answer, effects) = state.withLock { s in
             var answer: Result<Leased, PostgresError>?
-            let effects = Self.resolve(
-                s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs),
-                in: &s, requester: id, answer: &answer)
+            // The kept list is taken out of the state while in use (no copy, and `s` stays free to change).
+            var actions = s.actionBuffer
+            s.actionBuffer = []
+            s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs, into: &actions)
+            let effects = Self.resolve(actions, in: &s, requester: id, answer: &answer)
+            actions.removeAll(keepingCapacity: true)
+            s.actionBuffer = actions
             return (answer, effects)
         }
         perform(effects)
