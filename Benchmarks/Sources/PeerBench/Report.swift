@@ -13,6 +13,8 @@ struct ResultLine {
     var peakRSSKB: Int
     var operations: Int
     var config: String
+    /// Which pass over the cells measured it (`round=k`, added by scripts/bench); 0 when absent.
+    var round = 0
 
     var text: String {
         String(
@@ -50,10 +52,17 @@ struct ResultLine {
             p50: Double(f["p50_us"] ?? "") ?? 0, p99: Double(f["p99_us"] ?? "") ?? 0,
             cpuPerOp: Double(f["cpu_us_per_op"] ?? "") ?? 0, peakRSSKB: Int(f["peak_rss_kb"] ?? "") ?? 0,
             operations: Int(f["ops"] ?? "") ?? 0, config: f["config"] ?? "")
+        round = f["round"].flatMap { Int($0) } ?? 0
     }
 }
 
 /// Reads `RESULT` lines and prints the table, the configurations and the `RATIO` lines.
+///
+/// When a cell was measured in several rounds (scripts/bench's `BENCH_ROUNDS`: passes over all the cells,
+/// one after the other, so that each client's runs of a cell are spread over the whole benchmark), the
+/// table shows each figure's median over the rounds, and a `RATIO` is the median of the per-round ratios
+/// (this package's ops/s over the peer's in the same round): a slow stretch of a shared machine then
+/// moves one round, not the figure.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Summarise RESULT lines from a file.")
     @Argument(help: "A file with RESULT lines (other lines are ignored).") var file: String
@@ -64,14 +73,16 @@ struct Report: ParsableCommand {
         let clients = ["libpq", "postgresnio", "pgbench"]
         let workloads = Workload.allCases.map(\.rawValue)
         let concurrencies = Array(Set(results.map(\.concurrency))).sorted()
-        func find(_ client: String, _ w: String, _ c: Int) -> ResultLine? {
-            results.last { $0.client == client && $0.workload == w && $0.concurrency == c }
+        let rounds = Set(results.map(\.round)).count
+        func all(_ client: String, _ w: String, _ c: Int) -> [ResultLine] {
+            results.filter { $0.client == client && $0.workload == w && $0.concurrency == c }
         }
 
         print("Configurations:")
         for client in clients {
             if let r = results.last(where: { $0.client == client }) { print("  \(client): \(r.config)") }
         }
+        if rounds > 1 { print("  \(rounds) rounds per cell: medians over the rounds; RATIO = median of per-round ratios") }
         print("")
         print(
             "| workload | conc | client | ops/s | p50 µs | p99 µs | client CPU µs/op | peak RSS MB |\n"
@@ -79,23 +90,42 @@ struct Report: ParsableCommand {
         for w in workloads {
             for c in concurrencies {
                 for client in clients {
-                    guard let r = find(client, w, c) else { continue }
+                    let rs = all(client, w, c)
+                    guard !rs.isEmpty else { continue }
                     print(
                         String(
                             format: "| %@ | %d | %@ | %.0f | %.0f | %.0f | %.1f | %.1f |", w, c, client,
-                            r.opsPerSecond, r.p50, r.p99, r.cpuPerOp, Double(r.peakRSSKB) / 1024))
+                            median(rs.map(\.opsPerSecond)), median(rs.map(\.p50)), median(rs.map(\.p99)),
+                            median(rs.map(\.cpuPerOp)), Double(rs.map(\.peakRSSKB).max() ?? 0) / 1024))
                 }
             }
         }
         print("")
         for w in workloads {
             for c in concurrencies {
-                guard let ours = find("libpq", w, c) else { continue }
+                let ours = all("libpq", w, c)
+                guard !ours.isEmpty else { continue }
                 for (peer, name) in [("pgbench", "pgbench"), ("postgresnio", "postgresnio")] {
-                    guard let p = find(peer, w, c), p.opsPerSecond > 0 else { continue }
-                    print(String(format: "RATIO workload=%@ concurrency=%d vs=%@ value=%.2f", w, c, name, ours.opsPerSecond / p.opsPerSecond))
+                    let theirs = all(peer, w, c)
+                    // Pair each round's runs; a cell measured once pairs its last runs.
+                    var ratios: [Double] = []
+                    for r in Set(ours.map(\.round)) {
+                        guard let a = ours.last(where: { $0.round == r }), let b = theirs.last(where: { $0.round == r }),
+                            b.opsPerSecond > 0
+                        else { continue }
+                        ratios.append(a.opsPerSecond / b.opsPerSecond)
+                    }
+                    guard !ratios.isEmpty else { continue }
+                    print(String(format: "RATIO workload=%@ concurrency=%d vs=%@ value=%.2f", w, c, name, median(ratios)))
                 }
             }
         }
     }
+}
+
+/// The median (the mean of the two middle values for an even count); 0 for none.
+func median(_ values: [Double]) -> Double {
+    let v = values.sorted()
+    guard !v.isEmpty else { return 0 }
+    return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
 }
