@@ -33,10 +33,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "BenchSupport",
             ],
-            // The harness's async functions run on their caller's executor (Swift 6.2's recommended
-            // default for new code), as a server's request handlers would: otherwise each of its own
-            // calls per operation hops to the generic executor, a runtime check under the task's status
-            // lock that costs every client alike and that pgbench's C loop does not pay.
+            // The harness's own async functions run on their caller's executor (Swift 6.2's recommended
+            // setting for new code) instead of hopping to the generic executor at each call. A hop costs
+            // an executor check (for a task that prefers a loop, one under the task's status lock) that
+            // pgbench's C loop does not pay; the setting applies to every client in the harness alike.
             swiftSettings: [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         .executableTarget(

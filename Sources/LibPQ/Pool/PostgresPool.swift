@@ -393,7 +393,6 @@ public final class PostgresPool: Service, Sendable {
         return answer
     }
 
-    /// Waits for a queued lease request until `deadline` (pool clock time).
     /// Makes sure a waiter's `deadline` is watched: starts a watcher when none sleeps until that deadline
     /// or earlier. Waiters with the same timeout arrive with ever later deadlines, so one watcher covers
     /// them all; a shorter per-call timeout starts a second one, which then covers the later short ones.
@@ -427,6 +426,8 @@ public final class PostgresPool: Service, Sendable {
         }
     }
 
+    /// Waits for a queued lease request (see ``requestLease(_:_:deadline:packs:now:)``) until `deadline`
+    /// (pool clock time).
     func waitForLease(_ id: Machine.RequestID, deadline: Duration) async throws -> Leased {
         // The caller's deadline is enforced by the pool's deadline watcher (one task for all waiters,
         // started here when needed), so acquire timeouts hold whether or not run() runs. A sleeping task
