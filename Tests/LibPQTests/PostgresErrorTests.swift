@@ -47,4 +47,14 @@ import Testing
         #expect(error.message == "bad value" && error.code == .decoding)
         #expect(error.description.contains("[column id"))
     }
+
+    @Test func reflectionShowsTheFieldsNotTheBox() {
+        let error = PostgresError(code: .timeout, message: "timed out", query: "SELECT pg_sleep(10)")
+        let labels = Mirror(reflecting: error).children.compactMap(\.label)
+        #expect(labels.contains("message") && labels.contains("query") && labels.contains("code"))
+        #expect(!labels.contains("details"))
+        var dumped = ""
+        dump(error, to: &dumped)
+        #expect(dumped.contains("SELECT pg_sleep(10)"))
+    }
 }

@@ -60,7 +60,8 @@ struct ResultLine {
 ///
 /// When a cell was measured in several rounds (scripts/bench's `BENCH_ROUNDS`: passes over all the cells,
 /// one after the other, so that each client's runs of a cell are spread over the whole benchmark), the
-/// table shows each figure's median over the rounds, and a `RATIO` is the median of the per-round ratios
+/// table shows each figure's median over the rounds (peak RSS: the largest), and a `RATIO` is the median of
+/// the per-round ratios
 /// (this package's ops/s over the peer's in the same round): a slow stretch of a shared machine then
 /// moves one round, not the figure.
 struct Report: ParsableCommand {

@@ -227,3 +227,18 @@ extension PostgresCodingError {
         }
     }
 }
+
+extension PostgresError: CustomReflectable {
+    /// The public fields, as before they moved into a private box: `dump(error)` and test failure messages
+    /// show them rather than an opaque `details` reference.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "code": code as Any, "message": message, "serverInfo": serverInfo as Any, "query": query as Any,
+                "column": column as Any, "swiftType": swiftType as Any, "serverType": serverType as Any,
+                "parameterIndex": parameterIndex as Any, "statementNotSent": statementNotSent,
+            ],
+            displayStyle: .struct)
+    }
+}

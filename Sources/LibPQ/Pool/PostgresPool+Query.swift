@@ -193,8 +193,10 @@ extension PostgresPool: PostgresQueryable {
 
     /// Waits for a queued lease request (see ``beginAcquire(_:timeout:packs:)``).
     nonisolated(nonsending) func finishAcquire(_ waiting: Waiting) async throws -> Acquired {
+        // The deadline watcher starts before the first suspension, on the caller's executor.
+        watchDeadline(waiting.deadline)
         do {
-            let leased = try await waitForLease(waiting.id, deadline: waiting.deadline)
+            let leased = try await waitForLease(waiting.id)
             let now = dependencies.clock.nowNanoseconds
             let waited = now &- waiting.startNanoseconds
             metrics.acquire.recordNanoseconds(waited)

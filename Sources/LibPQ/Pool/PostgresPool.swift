@@ -393,10 +393,13 @@ public final class PostgresPool: Service, Sendable {
         return answer
     }
 
-    /// Makes sure a waiter's `deadline` is watched: starts a watcher when none sleeps until that deadline
+    /// Makes sure a waiter's `deadline` is watched. The caller's deadline is enforced by the pool's deadline
+    /// watcher (one task for all waiters), so acquire timeouts hold whether or not run() runs; a sleeping
+    /// task per waiter would keep its timer, and memory, until the deadline even after the lease came.
+    /// Starts a watcher when none sleeps until that deadline
     /// or earlier. Waiters with the same timeout arrive with ever later deadlines, so one watcher covers
     /// them all; a shorter per-call timeout starts a second one, which then covers the later short ones.
-    private func watchDeadline(_ deadline: Duration) {
+    func watchDeadline(_ deadline: Duration) {
         let start = state.withLock { s -> Bool in
             if let earliest = s.deadlineWatcherTargets.min(), earliest <= deadline { return false }
             s.deadlineWatcherTargets.append(deadline)
@@ -426,14 +429,10 @@ public final class PostgresPool: Service, Sendable {
         }
     }
 
-    /// Waits for a queued lease request (see ``requestLease(_:_:deadline:packs:now:)``) until `deadline`
-    /// (pool clock time).
-    func waitForLease(_ id: Machine.RequestID, deadline: Duration) async throws -> Leased {
-        // The caller's deadline is enforced by the pool's deadline watcher (one task for all waiters,
-        // started here when needed), so acquire timeouts hold whether or not run() runs. A sleeping task
-        // per waiter would keep its timer, and memory, until the deadline even after the lease came.
-        watchDeadline(deadline)
-        return try await withTaskCancellationHandler {
+    /// Waits for a queued lease request (see ``requestLease(_:_:deadline:packs:now:)``). Its deadline is
+    /// enforced by the pool's deadline watcher, which the caller starts first (``watchDeadline(_:)``).
+    func waitForLease(_ id: Machine.RequestID) async throws -> Leased {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Leased, any Error>) in
                 let early = state.withLock { s -> Result<Leased, PostgresError>? in
                     if let r = s.early.removeValue(forKey: id) { return r }
