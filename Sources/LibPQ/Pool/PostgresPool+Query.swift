@@ -29,13 +29,7 @@ extension PostgresPool: PostgresQueryable {
         let deadline = timeout.map { clock.now + $0 }
         var retries = 0
         while true {
-            // An immediate lease (the usual case) is taken without an async call; only a queued request
-            // is awaited.
-            let leased: Acquired
-            switch try beginAcquire(.shared, timeout: deadline.map { $0 - clock.now }, packs: query.isReadOnly) {
-            case .ready(let acquired): leased = acquired
-            case .waiting(let waiting): leased = try await finishAcquire(waiting)
-            }
+            let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now }, packs: query.isReadOnly)
             metrics.depth.record(leased.leased.lease.depth)
             do {
                 let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)
@@ -159,6 +153,9 @@ extension PostgresPool: PostgresQueryable {
 
     /// Acquires a lease within the acquire timeout (or `timeout`, when shorter); returns what is left of
     /// `timeout` for the statement, and the pool clock's time when the lease came, in nanoseconds.
+    /// Inlined into its callers, so that an immediate lease (the usual case) costs no async call: only a
+    /// queued request is awaited.
+    @inline(__always)
     nonisolated(nonsending) func acquire(
         _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true
     ) async throws -> Acquired {
@@ -168,8 +165,7 @@ extension PostgresPool: PostgresQueryable {
         }
     }
 
-    /// Asks for a lease without suspending: granted at once (most calls), or queued. The query path calls
-    /// this directly and awaits only a queued request, so an immediate lease costs no async call frames.
+    /// Asks for a lease without suspending: granted at once (most calls), or queued.
     ///
     /// - Throws: what the pool refuses at once (`poolShutdown`, `queueFull`).
     func beginAcquire(_ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool) throws -> Acquisition {
