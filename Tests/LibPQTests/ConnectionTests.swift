@@ -201,36 +201,41 @@ struct ConnectionTests {
         await c.close()
     }
 
-    /// Lets a cancel request still on its way land (on an idle backend, or on these statements) before the
-    /// statements a test counts.
-    private static func settleCancels(_ c: PostgresConnection) async throws {
-        for _ in 0..<2 { try await c.query("SELECT 1") }
-    }
-
     @Test func aStatementHitByACancelItsCallerNeverAskedForRunsAgainButAStatementTimeoutDoesNot() async throws {
         try await TestDatabase.withSchema { c, _ in
             try await c.execute(script: "CREATE SEQUENCE runs")
-            // A cancel sent by this connection in the last seconds (a timeout passed) makes it treat a
-            // later statement's query_canceled as a stray cancel, meant for the earlier statement.
+            func runs() async throws -> Int64 { try await c.query("SELECT last_value FROM runs")[0].decode(Int64.self, at: 0) }
+            // A statement that cancels itself with no cancel of this connection's issued during its flight:
+            // query_canceled is its own error, whatever this connection cancelled before. One run.
             _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100))
-            try await Self.settleCancels(c)
-            // A statement that cancels itself: query_canceled "due to user request" although its caller
-            // never asked. It runs again up to 3 times (the sequence, not transactional, counts the runs),
-            // then the caller gets the error.
-            let hit = try await #require(throws: PostgresError.self) {
+            let alone = try await #require(throws: PostgresError.self) {
                 try await c.query("SELECT nextval('runs'), pg_cancel_backend(pg_backend_pid()), pg_sleep(5)")
             }
-            #expect(hit.sqlState == "57014")
-            #expect(try await c.query("SELECT last_value FROM runs")[0].decode(Int64.self, at: 0) == 4)
-            // The server's statement_timeout has the same SQLSTATE but is not a cancel request: no rerun.
-            _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100))
-            try await Self.settleCancels(c)
-            try await c.query("SET statement_timeout = '100ms'")
+            #expect(alone.sqlState == "57014")
+            #expect(try await runs() == 1)
+            // The same statement pipelined behind one whose timeout passes: the connection issues a cancel
+            // while it is in flight, so its query_canceled may be that cancel's and it runs again, after
+            // the cancel fence lifted. The second run cancels itself with no cancel of ours in flight: the
+            // caller gets the error. Two runs.
+            async let sleeper: Void = { _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100)) }()
+            while c.queriesInFlight == 0 { await Task.yield() }  // the sleeper is sent first
+            let behind = try await #require(throws: PostgresError.self) {
+                try await c.query("SELECT nextval('runs'), pg_cancel_backend(pg_backend_pid()), pg_sleep(5)")
+            }
+            await sleeper
+            #expect(behind.sqlState == "57014")
+            #expect(try await runs() == 3)
+            // The server's statement_timeout has the same SQLSTATE but is not a cancel request: no rerun,
+            // even with one of this connection's cancels issued during the statement's flight.
+            try await c.query("SET statement_timeout = '400ms'")
+            async let sleeper2: Void = { _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100)) }()
+            while c.queriesInFlight == 0 { await Task.yield() }
             let timedOut = try await #require(throws: PostgresError.self) {
                 try await c.query("SELECT nextval('runs'), pg_sleep(5)")
             }
+            await sleeper2
             #expect(timedOut.sqlState == "57014")
-            #expect(try await c.query("SELECT last_value FROM runs")[0].decode(Int64.self, at: 0) == 5)
+            #expect(try await runs() == 4)
         }
         // The message test: only the English statement-timeout text rules a cancel out.
         #expect(ConnectionCore.mayBeStrayCancel("canceling statement due to user request"))

@@ -9,8 +9,11 @@ extension ConnectionCore {
     /// point of the group's last member. The server runs such a group as one implicit transaction and
     /// answers it with one write; a member that fails fails alone, and the members after it (skipped by
     /// the server, `PGRES_PIPELINE_ABORTED`) are sent again.
+    ///
+    /// Nothing is sent while a cancel request is outstanding (the cancel fence, see
+    /// `ConnectionCore+Cancel.swift`); the pump runs again when it lifts.
     func pump() {
-        guard case .ready = state, let conn else { return }
+        guard case .ready = state, let conn, !cancelOutstanding else { return }
         var sent = false
         /// The last member of the read-only group being built, still without its sync point.
         var groupTail: Request?
@@ -163,6 +166,7 @@ extension ConnectionCore {
             return sql.withCString { PQsendQueryParams(conn, $0, n, types, values, lengths, formats, 1) } == 1
         }
         if ok { queuedSomething = true }
+        request.cancelsAtSend = cancelsIssued
         if request.mayOpenTransaction { transactionMayBeOpen = true }
         request.syncAfter = sync
         request.commandsLeft = request.sentPrepare ? 2 : 1
@@ -277,6 +281,10 @@ extension ConnectionCore {
             absorb(result, into: head)
         }
         inflightCount.store(inflight.count, ordering: .relaxed)
+        // With nothing in flight libpq knows the session's transaction status: refresh what the connection
+        // remembers, so a block that ended is not taken for open later (which would stop cancels and the
+        // re-running of statements hit by one).
+        if inflight.isEmpty, transactionMayBeOpen { _ = outsideTransactionBlock(conn) }
         deliverNotifications(conn)
         if PQstatus(conn) == CONNECTION_BAD {
             shutdown(PostgresError(code: .connectionClosed, message: lastErrorMessage()))
@@ -366,14 +374,14 @@ extension ConnectionCore {
             if error.sqlState == "57014" {
                 if request.cancelRequested {
                     error = request.cancelAnswer(" on the server")
-                } else if request.strayCancelReruns < 3, cancelSentRecently,
+                } else if request.strayCancelReruns < 16, mayHaveBeenHitByOwnCancel(request),
                     Self.mayBeStrayCancel(error.serverInfo?.message ?? ""), outsideTransactionBlock(conn)
                 {
-                    // This connection sent a cancel in the last seconds, and one hit a statement whose caller
-                    // never asked: a cancel meant for an earlier statement arrived late (the server may act on
-                    // it only once the next statement runs). The statement was rolled back: run it again.
-                    // (Counting cancels in flight proved fragile: the server never says which one it acted
-                    // on.) Up to 3 times: under many timeouts a statement can be hit more than once.
+                    // One of this connection's cancels, meant for a statement ahead of this one, was issued
+                    // while this one was in flight and hit it. Its caller never asked; the statement ran in an
+                    // implicit transaction of its own, which the cancel rolled back: run it again (it is sent
+                    // after the fence lifts, so that cancel cannot reach it again). A statement hit by one
+                    // cancel after another in a cancel storm is sent again each time, up to 16 times.
                     request.strayCancelReruns += 1
                     request.resetForResend()
                     pending.prepend(request)

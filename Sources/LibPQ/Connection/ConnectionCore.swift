@@ -54,9 +54,19 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     @exclusivity(unchecked) var groupingDisabled = false
     /// ``readOnlyGuard``, held here: reading the static costs a lazy-initialisation check per group.
     let groupGuard = ConnectionCore.readOnlyGuard
-    /// When this connection last sent a cancel request (``monotonicNanoseconds()``; 0: never). A late one
-    /// may hit the next statement.
-    @exclusivity(unchecked) var lastCancelSent: UInt64 = 0
+    /// Cancel requests issued on this connection so far. A request remembers the count when it is sent, so
+    /// a `57014` on it is known to come from one of this connection's cancels exactly when the count grew
+    /// while it was in flight (see `ConnectionCore+Cancel.swift`).
+    @exclusivity(unchecked) var cancelsIssued = 0
+    /// Whether a cancel request is on its way and the server has not yet acted on it: the connection then
+    /// sends nothing new (the cancel fence), so the cancel can only reach statements sent before it.
+    @exclusivity(unchecked) var cancelOutstanding = false
+    /// Retires the connection when an outstanding cancel takes longer than its deadline.
+    @exclusivity(unchecked) var cancelTimer: LoopTimer?
+    /// Fails the attempt when connecting takes longer than the connect timeout.
+    @exclusivity(unchecked) var connectTimer: LoopTimer?
+    /// The connection's notice receiver (notices go to `logger`).
+    let noticeSink: NoticeSink
     /// Whether a member of the read-only group being answered failed: the members after it up to the
     /// group's sync point are skipped by the server (and resent), so none of them is cancelled there.
     @exclusivity(unchecked) var groupFailed = false
@@ -90,6 +100,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "psql.connection.id"] = "\(id)"
         self.logger = logger
+        self.noticeSink = NoticeSink(logger: logger)
         self.statements = StatementCache(capacity: configuration.statementCacheCapacity)
     }
 
@@ -184,7 +195,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     func ioEvent(readable: Bool, writable: Bool) {
         switch state {
         case .connecting:
-            pollConnect()
+            break  // the socket is registered only once connected
         case .ready:
             if writable && wantsWrite { flush() }
             if readable { readResults() }
@@ -243,7 +254,11 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         // libpq closes the socket in PQfinish: only once the loop has let go of the descriptor.
         let finishing = conn
         conn = nil
-        let finish = { if let finishing { PQfinish(finishing) } }
+        let sink = noticeSink  // the notice receiver's context lives until the PGconn is freed
+        let finish = { if let finishing { withExtendedLifetime(sink) { PQfinish(finishing) } } }
+        for timer in [connectTimer, cancelTimer].compactMap({ $0 }) { loop.cancel(timer) }
+        connectTimer = nil
+        cancelTimer = nil
         if let registration {
             loop.deregister(registration, then: finish)
         } else {
@@ -261,7 +276,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         inflightCount.store(0, ordering: .relaxed)
         for r in sent { complete(r, error: error.with(query: r.sql)) }
         for r in unsent { complete(r, error: error.with(query: r.sql).notSent()) }
-        cancelHandle = nil  // freed when a cancel still being sent on another thread is done with it
+        cancelHandle = nil  // freed when a cancel still being sent on a cancel thread is done with it
+        cancelOutstanding = false
         logger.debug("connection closed", metadata: ["reason": "\(error.code)"])
         onClose?(error)
     }
@@ -299,8 +315,8 @@ extension PostgresError {
     }
 }
 
-/// libpq's cancel object. `PQcancel` runs on a Dispatch thread and may still use it after the connection
-/// closed, so it is freed when the last user lets go.
+/// libpq's cancel object. `PQcancel` runs on a cancel thread (``BlockingThreads/cancels``) and may still
+/// use it after the connection closed, so it is freed when the last user lets go.
 // @unchecked Sendable: the pointer is immutable; libpq documents PQcancel as safe to call from any thread,
 // and PQfreeCancel runs once, in deinit, after every user released it.
 final class CancelHandle: @unchecked Sendable {

@@ -18,6 +18,14 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// `connect_timeout` when it sets one.
     public var connectTimeout: Duration = .seconds(10)
 
+    /// How long a cancel request (sent when a statement's timeout passes or its task is cancelled) may
+    /// take until the server has acted on it. The connection sends nothing new meanwhile, so the cancel
+    /// cannot hit a later statement; past this deadline the server could still act on it at any moment,
+    /// so the connection is closed instead (its statements in flight fail with `connection`). A cancel
+    /// that could not even start within half of it is not sent, and the statement is left to finish.
+    /// Default 5 s.
+    public var cancelTimeout: Duration = .seconds(5)
+
     /// How many prepared statements each connection keeps (LRU). 0 turns the cache off, for PgBouncer in
     /// transaction mode. Default 256.
     public var statementCacheCapacity: Int = 256

@@ -56,8 +56,10 @@ final class Request: @unchecked Sendable {
     @exclusivity(unchecked) var retried = false
     /// How often it ran again after a cancel meant for another statement hit it.
     @exclusivity(unchecked) var strayCancelReruns = 0
-    /// Whether a server-side cancel was sent for it.
+    /// Whether a server-side cancel was sent for it (at most one is).
     @exclusivity(unchecked) var serverCancelSent = false
+    /// ``ConnectionCore/cancelsIssued`` when it was last sent: a cancel issued after that may hit it.
+    @exclusivity(unchecked) var cancelsAtSend = 0
     /// Whether its own sync point follows it. False for a read-only query sent in a group that shares the
     /// sync point of the group's last member (see `ConnectionCore.pump`).
     @exclusivity(unchecked) var syncAfter = true

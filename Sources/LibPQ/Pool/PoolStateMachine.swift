@@ -173,6 +173,16 @@ public struct PoolStateMachine: Sendable {
             return
         }
         let loop = loop.flatMap { (0..<loopCount).contains($0) ? $0 : nil }
+        // The server refused the last attempt for good (wrong password, no such database) and no
+        // connection is open: until the backoff allows the next attempt, answer with that error at once
+        // instead of waiting for the whole acquire timeout. A request after the backoff waits for the next
+        // attempt (so a fixed password is picked up, and the server sees one attempt per backoff delay).
+        if openConnections == 0, let error = lastConnectError, error.isPermanentConnectFailure,
+            let retryAt, now < retryAt
+        {
+            actions.append(.failRequest(id, error))
+            return
+        }
         // Never overtake a waiter of the same kind: it would have been served if it could.
         if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop, packs: packs) {
             let full = connections[index].shared >= packing(packs)
@@ -239,8 +249,14 @@ public struct PoolStateMachine: Sendable {
         return dispatch(now: now)
     }
 
-    /// Opening a connection failed. The next attempt waits for the backoff delay; waiters keep waiting
-    /// until their deadline. `random` is a number in `0..<1` for the jitter.
+    /// Opening a connection failed. The next attempt waits for the backoff delay.
+    ///
+    /// After a transient failure (refused, reset, timed out, too many connections) waiters keep waiting
+    /// until their deadline, as the server may come back. After a permanent one
+    /// (``PostgresError/isPermanentConnectFailure``: a wrong password, a missing database or role, a
+    /// certificate that does not verify) with no connection open, every waiter fails at once with that
+    /// error, and so do new requests until the backoff allows the next attempt. `random` is a number in
+    /// `0..<1` for the jitter.
     public mutating func connectionFailed(
         _ id: ConnectionID, error: PostgresError, now: Duration, random: Double
     ) -> [Action] {
@@ -249,7 +265,12 @@ public struct PoolStateMachine: Sendable {
         guard phase == .running else { return finishShutdownIfDone() }
         consecutiveFailures += 1
         retryAt = now + configuration.reconnectBackoff.delay(afterFailures: consecutiveFailures, random: random)
-        return rebalance(now: now)
+        var actions: [Action] = []
+        if error.isPermanentConnectFailure, openConnections == 0 {
+            actions = waiters.map { .failRequest($0.id, error) }
+            waiters.removeAll()
+        }
+        return actions + rebalance(now: now)
     }
 
     /// A connection is gone: closed by the pool, by the server, or broken.

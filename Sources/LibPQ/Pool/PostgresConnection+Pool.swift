@@ -21,6 +21,11 @@ extension PostgresConnection {
         get async {
             await core.onLoop { core in
                 guard let conn = core.conn else { return .unknown }
+                // Refreshes the connection's own record of whether a transaction block may be open, which
+                // libpq cannot tell while statements are in flight: after exclusive use the pool checks the
+                // state with nothing in flight, and a stale "may be open" would keep the connection from
+                // re-running a statement hit by a stray cancel later.
+                _ = core.outsideTransactionBlock(conn)
                 switch PQtransactionStatus(conn) {
                 case PQTRANS_IDLE: return .idle
                 case PQTRANS_INTRANS: return .inTransaction
