@@ -104,3 +104,37 @@ struct RetryTests {
         await pool.shutdown()
     }
 }
+
+/// A read-only statement whose connection dies keeps going until one holds: a server restart breaks every
+/// connection of the pool in the same moment, so the next one tried may be just as dead.
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct RetryUntilHealthyTests {
+    @Test func aReadOnlyStatementSurvivesItsConnectionBeingKilledAgainAndAgain() async throws {
+        var configuration = PostgresPool.Configuration()
+        configuration.maximumConnections = 2
+        let pool = PostgresPool(configuration: configuration, connection: try TestDatabase.configuration())
+        let observer = try await TestDatabase.connect()
+        let marker = "retry-again-\(UInt32.random(in: 0...UInt32.max))"
+        let read = Task {
+            try await pool.query(
+                PostgresQuery(unsafeSQL: "SELECT 42::int8 FROM pg_sleep(0.4) /* \(marker) */").readOnly()
+            )[0].decode(Int64.self, at: 0)
+        }
+        // Kill the backend running it three times, each time once it runs again.
+        for round in 1...3 {
+            #expect(
+                await TestDatabase.eventually {
+                    (try? await observer.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE \("%" + marker + " */%") AND pid <> pg_backend_pid()"
+                    )[0].decode(Int64.self, at: 0)) == 1
+                }, "round \(round)")
+            let killed = try await observer.query(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE \("%" + marker + " */%") AND pid <> pg_backend_pid()"
+            )[0].decode(Int64.self, at: 0)
+            #expect(killed == 1)
+        }
+        #expect(try await read.value == 42)
+        await observer.close()
+        await pool.shutdown()
+    }
+}

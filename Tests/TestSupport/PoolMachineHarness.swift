@@ -66,11 +66,13 @@ public final class PoolMachineHarness {
         return out
     }
 
+    /// Fails connection `id` with `error` (default: a transient "connection refused").
     @discardableResult
-    public func fail(_ id: Int, random: Double = 0) -> [Action] {
+    public func fail(
+        _ id: Int, random: Double = 0, error: PostgresError = PostgresError(code: .connection, message: "connection refused")
+    ) -> [Action] {
         connecting.removeAll { $0 == id }
-        let e = PostgresError(code: .connection, message: "connection refused")
-        return track(machine.connectionFailed(id, error: e, now: now, random: random))
+        return track(machine.connectionFailed(id, error: error, now: now, random: random))
     }
 
     @discardableResult

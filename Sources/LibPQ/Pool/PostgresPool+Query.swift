@@ -3,9 +3,11 @@ extension PostgresPool: PostgresQueryable {
     /// lease), and returns its rows. An error in another caller's statement never affects this one.
     ///
     /// When the connection breaks under the statement (the server restarted, or terminated the backend),
-    /// the statement runs once more on another connection if that cannot repeat an effect: it never
-    /// reached the server (``PostgresError/statementNotSent``), or it is marked read-only
-    /// (``PostgresQuery/isReadOnly``). Otherwise the error is thrown: the statement may have run.
+    /// the statement runs again on another connection if that cannot repeat an effect: it never reached
+    /// the server (``PostgresError/statementNotSent``), or it is marked read-only
+    /// (``PostgresQuery/isReadOnly``); again and again (up to 16 times) until a connection holds or the
+    /// deadline passes (`timeout`, else ``Configuration/acquireTimeout`` from the first failure).
+    /// Otherwise the error is thrown: the statement may have run.
     ///
     /// Transaction control does not belong here: `BEGIN` and `START TRANSACTION` are refused with
     /// `unsupportedStatement` (the transaction would take in other callers' statements); use
@@ -28,8 +30,9 @@ extension PostgresPool: PostgresQueryable {
         let clock = dependencies.clock
         let deadline = timeout.map { clock.now + $0 }
         var retries = 0
+        var retryUntil = deadline
         while true {
-            let leased = try await acquire(.shared, timeout: deadline.map { $0 - clock.now }, packs: query.isReadOnly)
+            let leased = try await acquire(.shared, timeout: deadline.map { max(.zero, $0 - clock.now) }, packs: query.isReadOnly)
             metrics.depth.record(leased.leased.lease.depth)
             do {
                 let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)
@@ -43,9 +46,16 @@ extension PostgresPool: PostgresQueryable {
                 let broken = error.code == .connection || error.code == .connectionClosed || error.code == .closed
                 release(leased.leased, reusable: !broken)
                 // The connection broke under the statement: run it again on another connection when that
-                // cannot repeat an effect: it never reached the server (a few times: that is free), or it
-                // only reads (once).
-                if Self.isRetryable(error, query: query), retries < (error.statementNotSent ? 3 : 1) {
+                // cannot repeat an effect (it never reached the server, or it only reads), until it runs on
+                // a healthy connection or its deadline passes: the caller's timeout, else the acquire
+                // timeout counted from the first failure. When the server restarted, every connection of
+                // the pool broke in the same moment, so the next one tried may be just as dead: the pool
+                // sees it closed and opens a new one. Bounded, so a server that kills every connection at
+                // once cannot keep a caller looping.
+                if Self.isRetryable(error, query: query), retries < Self.maximumRetries,
+                    clock.now < (retryUntil ?? clock.now + configuration.acquireTimeout)
+                {
+                    if retryUntil == nil { retryUntil = clock.now + configuration.acquireTimeout }
                     retries += 1
                     logger.debug("retrying a statement after its connection broke", metadata: ["error.code": "\(error.code)"])
                     continue
@@ -59,6 +69,9 @@ extension PostgresPool: PostgresQueryable {
             }
         }
     }
+
+    /// How often one call runs its statement again after connections broke under it.
+    static let maximumRetries = 16
 
     /// Whether a statement that failed with `error` may run again elsewhere: its connection broke or
     /// closed, and either it never reached the server or it was marked read-only.
