@@ -31,7 +31,11 @@ extension ConnectionCore {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 loop.execute { [self] in
                     guard case .connecting = state else {
-                        if case .closed(let e) = state { continuation.resume(throwing: e) }
+                        if case .closed(let e) = state {
+                            continuation.resume(throwing: e)
+                        } else {
+                            continuation.resume(throwing: PostgresError(code: .protocolViolation, message: "connect called twice"))
+                        }
                         return
                     }
                     connectContinuation = continuation
