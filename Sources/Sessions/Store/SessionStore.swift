@@ -40,6 +40,21 @@ public final class SessionStore: Sendable {
 
         /// The default settings.
         public init() {}
+
+        /// Throws ``SessionStoreError/Code/invalidConfiguration`` naming the first setting out of range:
+        /// ``sessionDuration`` must be positive, ``anonymousIdleTimeout`` positive or nil,
+        /// ``cacheTimeout`` not negative, ``queryTimeout`` positive or nil. A store created with such a
+        /// configuration throws that error from every operation.
+        public func validate() throws(SessionStoreError) {
+            guard sessionDuration > .zero else { throw .invalidConfiguration("sessionDuration", "must be positive") }
+            if let idle = anonymousIdleTimeout, idle <= .zero {
+                throw .invalidConfiguration("anonymousIdleTimeout", "must be positive, or nil to keep idle anonymous sessions")
+            }
+            guard cacheTimeout >= .zero else { throw .invalidConfiguration("cacheTimeout", "cannot be negative") }
+            if let timeout = queryTimeout, timeout <= .zero {
+                throw .invalidConfiguration("queryTimeout", "must be positive, or nil for none")
+            }
+        }
     }
 
     let database: any PostgresQueryable
@@ -58,6 +73,8 @@ public final class SessionStore: Sendable {
     let generations = CacheGenerations()
     let renewals = RenewalFlights()
     let metrics: SessionMetrics
+    /// What ``Configuration/validate()`` threw, thrown again by every operation.
+    let configurationError: SessionStoreError?
 
     /// Creates a store.
     ///
@@ -65,7 +82,8 @@ public final class SessionStore: Sendable {
     ///   - database: where statements run (a connection or a pool).
     ///   - cache: where sessions are cached between lookups; ``NoSessionCache`` to always read the database.
     ///   - clock: the source of the current time.
-    ///   - configuration: durations, channel, timeouts.
+    ///   - configuration: durations, channel, timeouts. When ``Configuration/validate()`` throws, so does
+    ///     every operation of the store.
     ///   - logger: debug-level events; tokens are never logged, only a short prefix.
     public init(
         database: any PostgresQueryable,
@@ -83,6 +101,12 @@ public final class SessionStore: Sendable {
         self.instanceID = String(SessionToken.generate().prefix(16))
         self.payloadPrefix = instanceID + ":"
         self.metrics = SessionMetrics()
+        do {
+            try configuration.validate()
+            self.configurationError = nil
+        } catch {
+            self.configurationError = error
+        }
     }
 
     /// The counters of this store since it was created.
@@ -159,6 +183,7 @@ public final class SessionStore: Sendable {
 
     /// Runs one of the ``SessionSQL`` statements.
     func run(_ sql: String, _ binds: PostgresBindings, readOnly: Bool = false) async throws -> PostgresRows {
+        if let configurationError { throw configurationError }
         counters.queries.add(1, ordering: .relaxed)
         let query = PostgresQuery(unsafeSQL: sql, binds: binds).readOnly(readOnly)
         return try await database.query(query, timeout: configuration.queryTimeout)

@@ -77,7 +77,7 @@ enum Fixture {
         try await TestDatabase.withSchema { connection, schema in
             try await connection.execute(script: try VendureSchema.sql())
             let clock = ManualSessionClock(start: Date(timeIntervalSince1970: 1_750_000_000))
-            let cache = InMemorySessionCache(capacity: cacheCapacity, ttl: cacheTTL, clock: clock)
+            let cache = try InMemorySessionCache(capacity: cacheCapacity, ttl: cacheTTL, clock: clock)
             var configuration = SessionStore.Configuration()
             configuration.sessionDuration = duration
             configuration.invalidationChannel = channel(schema)
