@@ -133,4 +133,12 @@ struct SessionInputValidationTests {
         configuration.cacheTimeout = .zero
         try configuration.validate()
     }
+
+    @Test func theDefaultSessionDurationIsVendures1yOf365Point25Days() {
+        // Vendure's `sessionDuration: '1y'` goes through the `ms` package, where y = 365.25 days.
+        let duration = SessionStore.Configuration().sessionDuration
+        #expect(duration == .seconds(31_557_600))
+        #expect(duration == SessionStore.Configuration.vendureDefaultSessionDuration)
+        #expect(duration.components.seconds == 365 * 86_400 + 6 * 3_600)
+    }
 }

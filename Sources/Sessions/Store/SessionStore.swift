@@ -23,9 +23,12 @@ import Synchronization
 public final class SessionStore: Sendable {
     /// Settings of a store.
     public struct Configuration: Sendable {
-        /// How long a session lives, and how far each renewal extends it (Vendure's `sessionDuration`,
-        /// default 1 year). A session is renewed when less than half of it is left.
-        public var sessionDuration: Duration = .seconds(365 * 86_400)
+        /// How long a session lives, and how far each renewal extends it (Vendure's `sessionDuration`). A
+        /// session is renewed when less than half of it is left.
+        ///
+        /// Default: Vendure's `'1y'`, which Vendure reads with the `ms` package, where a year is 365.25
+        /// days: 31,557,600 s (``vendureDefaultSessionDuration``).
+        public var sessionDuration: Duration = Configuration.vendureDefaultSessionDuration
         /// The longest a cache call may take before the store gives up on it and uses the database.
         public var cacheTimeout: Duration = .milliseconds(100)
         /// A timeout for each statement, or nil for none.
@@ -40,6 +43,10 @@ public final class SessionStore: Sendable {
 
         /// The default settings.
         public init() {}
+
+        /// Vendure's default session duration, `'1y'` as the `ms` package reads it: 365.25 days,
+        /// 31,557,600 seconds (not 365 days).
+        public static let vendureDefaultSessionDuration: Duration = .seconds(31_557_600)
 
         /// Throws ``SessionStoreError/Code/invalidConfiguration`` naming the first setting out of range:
         /// ``sessionDuration`` must be positive, ``anonymousIdleTimeout`` positive or nil,
