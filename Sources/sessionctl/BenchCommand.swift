@@ -22,9 +22,25 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Pool packingDepth: read-only lookups a connection takes before they spread.")
     var packingDepth: Int = 8
 
+    /// Bounds for the flags: beyond them a run would trap (`--seconds` becomes whole milliseconds) or only
+    /// exhaust the machine.
+    static let limits = (seconds: 86_400.0, concurrency: 10_000, sessions: 10_000_000, connections: 1_000, loops: 64, packingDepth: 1_000)
+
     func validate() throws {
-        guard seconds > 0, concurrency > 0, sessions > 0, connections > 0, loops ?? 1 > 0, packingDepth > 0 else {
-            throw ValidationError("seconds, concurrency, sessions, connections, loops and packing-depth must be positive")
+        let l = Self.limits
+        guard seconds.isFinite, seconds > 0, seconds <= l.seconds else {
+            throw ValidationError("--seconds must be a number of seconds greater than 0 and at most \(Int(l.seconds))")
+        }
+        try Self.require(concurrency, in: 1...l.concurrency, "--concurrency")
+        try Self.require(sessions, in: 1...l.sessions, "--sessions")
+        try Self.require(connections, in: 1...l.connections, "--connections")
+        if let loops { try Self.require(loops, in: 1...l.loops, "--loops") }
+        try Self.require(packingDepth, in: 1...l.packingDepth, "--packing-depth")
+    }
+
+    private static func require(_ value: Int, in range: ClosedRange<Int>, _ flag: String) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound)")
         }
     }
 
@@ -61,18 +77,19 @@ struct BenchCommand: AsyncParsableCommand {
             """)
         try await pool.execute(script: "ANALYZE")
         let tokens = try await pool.query("SELECT token FROM session").decodeColumn(String.self)
+        guard !tokens.isEmpty else { throw EmbeddedPostgres.Failure(description: "no sessions were loaded") }
         var storeConfiguration = SessionStore.Configuration()
         storeConfiguration.invalidationChannel = ""
         let uncached = SessionStore(database: pool, cache: NoSessionCache(), configuration: storeConfiguration)
         let cached = SessionStore(
-            database: pool, cache: InMemorySessionCache(capacity: tokens.count), configuration: storeConfiguration)
+            database: pool, cache: try InMemorySessionCache(capacity: tokens.count), configuration: storeConfiguration)
         for token in tokens { _ = try await cached.session(forToken: token) }
         say(
             "bench",
             "\(tokens.count) sessions, \(concurrency) tasks on \(eventLoops.count) loop executor(s), \(connections) connections, \(seconds) s each")
         let workloads: [(String, @Sendable (inout SystemRandomNumberGenerator) async throws -> Void)] = [
-            ("lookup-miss", { rng in _ = try await uncached.session(forToken: tokens.randomElement(using: &rng)!) }),
-            ("lookup-hit", { rng in _ = try await cached.session(forToken: tokens.randomElement(using: &rng)!) }),
+            ("lookup-miss", { rng in _ = try await uncached.session(forToken: tokens[Int.random(in: tokens.indices, using: &rng)]) }),
+            ("lookup-hit", { rng in _ = try await cached.session(forToken: tokens[Int.random(in: tokens.indices, using: &rng)]) }),
             ("create", { _ in _ = try await uncached.createAnonymousSession() }),
         ]
         for (name, op) in workloads {

@@ -16,9 +16,15 @@ struct CleanupCommand: AsyncParsableCommand {
     @Option(help: "Days after which an anonymous session without an order is removed; 0 keeps them until they expire.")
     var anonymousIdleDays = 7
 
+    /// The largest `--anonymous-idle-days`: 100 years (beyond, the days in seconds would overflow, and the
+    /// date they lead back to leave PostgreSQL's range).
+    static let maximumAnonymousIdleDays = 36_525
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        guard anonymousIdleDays >= 0 else { throw ValidationError("--anonymous-idle-days cannot be negative") }
+        guard (0...Self.maximumAnonymousIdleDays).contains(anonymousIdleDays) else {
+            throw ValidationError("--anonymous-idle-days must be between 0 and \(Self.maximumAnonymousIdleDays)")
+        }
     }
 
     func run() async throws {

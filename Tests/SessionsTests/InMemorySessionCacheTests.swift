@@ -9,7 +9,7 @@ struct InMemorySessionCacheTests {
     }
 
     @Test func capacityIsEnforced() async throws {
-        let cache = InMemorySessionCache(capacity: 10_000, clock: ManualSessionClock())
+        let cache = try InMemorySessionCache(capacity: 10_000, clock: ManualSessionClock())
         var keys: [SessionCacheKey] = []
         for i in 0..<10_050 {
             let (s, k) = session(i)
@@ -25,7 +25,7 @@ struct InMemorySessionCacheTests {
     }
 
     @Test func aReadMakesAnEntryMostRecentlyUsed() async throws {
-        let cache = InMemorySessionCache(capacity: 3, clock: ManualSessionClock())
+        let cache = try InMemorySessionCache(capacity: 3, clock: ManualSessionClock())
         let a = session(1), b = session(2), c = session(3), d = session(4)
         try await cache.set(a.0, for: a.1)
         try await cache.set(b.0, for: b.1)
@@ -40,7 +40,7 @@ struct InMemorySessionCacheTests {
 
     @Test func entriesExpireAfterTheTTLOfTheInjectedClock() async throws {
         let clock = ManualSessionClock()
-        let cache = InMemorySessionCache(capacity: 10, ttl: .seconds(2), clock: clock)
+        let cache = try InMemorySessionCache(capacity: 10, ttl: .seconds(2), clock: clock)
         let a = session(1)
         try await cache.set(a.0, for: a.1)
         clock.advance(by: 1.9)
@@ -52,7 +52,7 @@ struct InMemorySessionCacheTests {
     }
 
     @Test func deleteAndClear() async throws {
-        let cache = InMemorySessionCache(capacity: 10, clock: ManualSessionClock())
+        let cache = try InMemorySessionCache(capacity: 10, clock: ManualSessionClock())
         let a = session(1), b = session(2)
         try await cache.set(a.0, for: a.1)
         try await cache.set(b.0, for: b.1)
@@ -63,7 +63,7 @@ struct InMemorySessionCacheTests {
     }
 
     @Test func slotsAreReusedAfterManyReplacementsAndDeletes() async throws {
-        let cache = InMemorySessionCache(capacity: 100, clock: ManualSessionClock())
+        let cache = try InMemorySessionCache(capacity: 100, clock: ManualSessionClock())
         var live: [SessionCacheKey] = []
         for i in 0..<5_000 {
             let s = session(i)

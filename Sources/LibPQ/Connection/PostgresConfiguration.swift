@@ -113,10 +113,21 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The parameters, password redacted.
+    /// The parameters, passwords redacted (see ``redactedParameters``).
     public var description: String {
-        let shown = parameters.map { "\($0.keyword)=\(Self.secretKeywords.contains($0.keyword) ? "***" : $0.value)" }
+        let shown = redactedParameters.map { "\($0.keyword)=\($0.value)" }
         return "PostgresConfiguration(\(shown.joined(separator: " ")))"
+    }
+
+    /// ``parameters`` with every secret replaced by `***`: the values of `password` and `sslpassword`, and
+    /// a password written inside another value (libpq takes a whole connection string or URI as `dbname`,
+    /// `dbname=postgres://user:secret@host/db`, and expands it only when connecting).
+    var redactedParameters: [(keyword: String, value: String)] {
+        parameters.map { keyword, value in
+            if Self.secretKeywords.contains(keyword) { return (keyword, "***") }
+            guard value.contains("password") || value.contains("://") else { return (keyword, value) }
+            return (keyword, Redaction.redact(value, secretsIn: value))
+        }
     }
 
     /// The keyword/value arrays handed to `PQconnectStartParams`: the explicit parameters, the client
@@ -137,6 +148,22 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The secret values that must never appear in messages.
     var secrets: [String] {
         parameters.filter { Self.secretKeywords.contains($0.keyword) }.map(\.value).filter { !$0.isEmpty }
+    }
+}
+
+extension PostgresConfiguration: CustomReflectable {
+    /// The settings, with the parameters as ``description`` shows them: `dump(configuration)` prints no
+    /// password.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "parameters": redactedParameters, "connectTimeout": connectTimeout,
+                "statementCacheCapacity": statementCacheCapacity, "maximumPipelineDepth": maximumPipelineDepth,
+                "groupsReadOnlyQueries": groupsReadOnlyQueries, "applicationName": applicationName,
+                "eventLoop": eventLoop,
+            ],
+            displayStyle: .struct)
     }
 }
 

@@ -2,22 +2,27 @@
 //
 // Fixed-arity tuple decoders (2 to 16 columns). Overload resolution prefers them over the variadic
 // ones, and unlike those their per-column calls are specialised in the caller: Swift does not specialise
-// the calls a parameter-pack expansion makes. Same behaviour as the variadic decoders.
+// the calls a parameter-pack expansion makes. Same behaviour as the variadic decoders: a row whose
+// column count differs from the tuple's throws PostgresError.Code.columnCountMismatch.
 
 extension PostgresRow {
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 2 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable>(_ types: (T0, T1).Type) throws -> (T0, T1) {
-        (
+        guard rows.fieldCount == 2 else { throw _columnCountMismatch(expected: 2, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1)
         )
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 3 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable>(_ types: (T0, T1, T2).Type) throws -> (T0, T1, T2) {
-        (
+        guard rows.fieldCount == 3 else { throw _columnCountMismatch(expected: 3, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2)
@@ -25,9 +30,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 4 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable>(_ types: (T0, T1, T2, T3).Type) throws -> (T0, T1, T2, T3) {
-        (
+        guard rows.fieldCount == 4 else { throw _columnCountMismatch(expected: 4, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -36,9 +43,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 5 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4).Type) throws -> (T0, T1, T2, T3, T4) {
-        (
+        guard rows.fieldCount == 5 else { throw _columnCountMismatch(expected: 5, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -48,9 +57,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 6 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5).Type) throws -> (T0, T1, T2, T3, T4, T5) {
-        (
+        guard rows.fieldCount == 6 else { throw _columnCountMismatch(expected: 6, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -61,9 +72,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 7 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6).Type) throws -> (T0, T1, T2, T3, T4, T5, T6) {
-        (
+        guard rows.fieldCount == 7 else { throw _columnCountMismatch(expected: 7, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -75,9 +88,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 8 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7) {
-        (
+        guard rows.fieldCount == 8 else { throw _columnCountMismatch(expected: 8, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -90,9 +105,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 9 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8) {
-        (
+        guard rows.fieldCount == 9 else { throw _columnCountMismatch(expected: 9, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -106,9 +123,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 10 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable, T9: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9) {
-        (
+        guard rows.fieldCount == 10 else { throw _columnCountMismatch(expected: 10, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -123,9 +142,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 11 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable, T9: PostgresDecodable, T10: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10) {
-        (
+        guard rows.fieldCount == 11 else { throw _columnCountMismatch(expected: 11, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -141,9 +162,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 12 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable, T9: PostgresDecodable, T10: PostgresDecodable, T11: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11) {
-        (
+        guard rows.fieldCount == 12 else { throw _columnCountMismatch(expected: 12, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -160,9 +183,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 13 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable, T9: PostgresDecodable, T10: PostgresDecodable, T11: PostgresDecodable, T12: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12) {
-        (
+        guard rows.fieldCount == 13 else { throw _columnCountMismatch(expected: 13, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -180,9 +205,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 14 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable, T9: PostgresDecodable, T10: PostgresDecodable, T11: PostgresDecodable, T12: PostgresDecodable, T13: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13) {
-        (
+        guard rows.fieldCount == 14 else { throw _columnCountMismatch(expected: 14, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -201,9 +228,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 15 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable, T9: PostgresDecodable, T10: PostgresDecodable, T11: PostgresDecodable, T12: PostgresDecodable, T13: PostgresDecodable, T14: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14) {
-        (
+        guard rows.fieldCount == 15 else { throw _columnCountMismatch(expected: 15, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),
@@ -223,9 +252,11 @@ extension PostgresRow {
     }
 
     /// Decodes the row into a tuple, column by column from the first (see the variadic overload).
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch`` unless the row has 16 columns.
     @inlinable
     public func decode<T0: PostgresDecodable, T1: PostgresDecodable, T2: PostgresDecodable, T3: PostgresDecodable, T4: PostgresDecodable, T5: PostgresDecodable, T6: PostgresDecodable, T7: PostgresDecodable, T8: PostgresDecodable, T9: PostgresDecodable, T10: PostgresDecodable, T11: PostgresDecodable, T12: PostgresDecodable, T13: PostgresDecodable, T14: PostgresDecodable, T15: PostgresDecodable>(_ types: (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15).Type) throws -> (T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15) {
-        (
+        guard rows.fieldCount == 16 else { throw _columnCountMismatch(expected: 16, swiftType: types) }
+        return (
             try _decode(T0.self, at: 0),
             try _decode(T1.self, at: 1),
             try _decode(T2.self, at: 2),

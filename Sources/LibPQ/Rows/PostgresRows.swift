@@ -185,9 +185,14 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes the row into a tuple, column by column from the first: `row.decode((Int, String).self)`.
-    /// Throws when the row has fewer columns than the tuple.
+    /// Throws ``PostgresError/Code-swift.struct/columnCountMismatch``, naming both counts, when the row
+    /// has more or fewer columns than the tuple has elements (decode a subset with ``decode(_:at:)`` or
+    /// ``decode(_:columns:)``).
     @inlinable
     public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
+        var count = 0
+        for _ in repeat (each T).self { count += 1 }
+        guard rows.fieldCount == count else { throw _columnCountMismatch(expected: count, swiftType: types) }
         // Note: Swift 6.3 does not specialise the calls a pack expansion makes, so each element still
         // decodes through the generic path (an `Optional` element looks up its metadata at run time).
         var i = 0
@@ -201,15 +206,22 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes the named columns into a tuple: `row.decode((Int, String).self, columns: "id", "token")`.
+    /// The row may have other columns too. Throws a decoding error when the number of names differs from
+    /// the number of tuple elements.
     public func decode<each T: PostgresDecodable>(
         _ types: (repeat each T).Type, columns names: String...
     ) throws -> (repeat each T) {
+        var count = 0
+        for _ in repeat (each T).self { count += 1 }
+        guard names.count == count else {
+            var e = PostgresError(
+                code: .decoding, message: "\(names.count) column names for a tuple of \(count) elements", query: rows.query)
+            e.swiftType = String(describing: types)
+            throw e
+        }
         var i = 0
         func next<U: PostgresDecodable>(_ t: U.Type) throws -> U {
             defer { i += 1 }
-            guard i < names.count else {
-                throw PostgresError(code: .decoding, message: "fewer column names than tuple elements", query: rows.query)
-            }
             return try decode(t, column: names[i])
         }
         return (repeat try next((each T).self))
@@ -248,6 +260,19 @@ public struct PostgresRow: Sendable {
         var e = PostgresError(
             code: .decoding, message: "column index \(column) out of range (\(rows.fieldCount) columns)",
             query: rows.query)
+        e.swiftType = String(describing: swiftType)
+        return e
+    }
+
+    /// The error of a tuple decoder given a row with another number of columns than its tuple's.
+    @usableFromInline
+    func _columnCountMismatch(expected: Int, swiftType: Any.Type) -> PostgresError {
+        let actual = rows.fieldCount
+        var e = PostgresError(
+            code: .columnCountMismatch,
+            message: "a tuple of \(expected) elements cannot decode a row of \(actual) column\(actual == 1 ? "" : "s")",
+            query: rows.query)
+        e.columnCount = (expected, actual)
         e.swiftType = String(describing: swiftType)
         return e
     }

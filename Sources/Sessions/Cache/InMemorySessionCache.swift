@@ -46,10 +46,28 @@ public final class InMemorySessionCache: SessionCacheStrategy {
     private let clock: any SessionClock
     private let state: Mutex<State>
 
-    /// Creates a cache of `capacity` entries (default 10,000) living `ttl` each (default 300 s, Vendure's
-    /// `sessionCacheTTL`).
-    public init(capacity: Int = 10_000, ttl: Duration = .seconds(300), clock: any SessionClock = SystemSessionClock()) {
-        precondition(capacity > 0, "capacity must be positive")
+    /// The default capacity, 10,000 entries.
+    public static let defaultCapacity = 10_000
+    /// The default time to live, 300 s (Vendure's `sessionCacheTTL`).
+    public static let defaultTTL: Duration = .seconds(300)
+
+    /// Creates a cache with the default capacity (10,000) and TTL (300 s, Vendure's `sessionCacheTTL`).
+    public convenience init(clock: any SessionClock = SystemSessionClock()) {
+        self.init(validCapacity: Self.defaultCapacity, ttl: Self.defaultTTL, clock: clock)
+    }
+
+    /// Creates a cache of `capacity` entries living `ttl` each.
+    ///
+    /// - Throws: ``SessionStoreError/Code/invalidArgument`` when `capacity` or `ttl` is not positive.
+    public convenience init(
+        capacity: Int, ttl: Duration = InMemorySessionCache.defaultTTL, clock: any SessionClock = SystemSessionClock()
+    ) throws(SessionStoreError) {
+        try SessionStoreError.requirePositive(capacity, "capacity")
+        try SessionStoreError.requirePositive(ttl, "ttl")
+        self.init(validCapacity: capacity, ttl: ttl, clock: clock)
+    }
+
+    private init(validCapacity capacity: Int, ttl: Duration, clock: any SessionClock) {
         self.capacity = capacity
         self.ttl = ttl
         self.ttlSeconds = ttl.timeInterval

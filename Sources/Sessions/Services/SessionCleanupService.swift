@@ -16,8 +16,8 @@ public struct SessionCleanupService<C: Clock>: Service where C.Duration == Durat
     /// Creates the service.
     ///
     /// - Parameters:
-    ///   - interval: the time between the end of one cleanup pass and the start of the next.
-    ///   - batchSize: rows deleted per statement.
+    ///   - interval: the time between the end of one cleanup pass and the start of the next; positive.
+    ///   - batchSize: rows deleted per statement; at least 1.
     ///   - onPass: called after each pass with the number of sessions removed (for tests and logs).
     public init(
         store: SessionStore, interval: Duration = .seconds(3600), batchSize: Int = 1000, clock: C,
@@ -34,7 +34,14 @@ public struct SessionCleanupService<C: Clock>: Service where C.Duration == Durat
 
     /// Cleans, sleeps, repeats; returns on graceful shutdown or cancellation. A failing pass is logged and
     /// retried at the next interval.
+    ///
+    /// - Throws: ``SessionStoreError/Code/invalidArgument`` at once, before any pass, when `interval` or
+    ///   `batchSize` is not positive, and ``SessionStoreError/Code/invalidConfiguration`` when the store's
+    ///   configuration is invalid: retrying would not mend either.
     public func run() async throws {
+        try SessionStoreError.requirePositive(batchSize, "batchSize")
+        try SessionStoreError.requirePositive(interval, "interval")
+        if let error = store.configurationError { throw error }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

@@ -47,7 +47,12 @@ public final class SessionInvalidationListener: Service, Sendable {
     public var connectionCount: Int { state.withLock { $0.connections } }
 
     /// Listens until graceful shutdown or cancellation.
+    ///
+    /// - Throws: ``SessionStoreError/Code/invalidArgument`` at once when `reconnectDelay` or
+    ///   `healthCheckInterval` is not positive (either would make a loop that never waits).
     public func run() async throws {
+        try SessionStoreError.requirePositive(reconnectDelay, "reconnectDelay")
+        try SessionStoreError.requirePositive(healthCheckInterval, "healthCheckInterval")
         let channel = store.configuration.invalidationChannel
         guard !channel.isEmpty else {
             logger.debug("no invalidation channel configured; the listener has nothing to do")

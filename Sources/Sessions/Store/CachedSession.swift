@@ -3,7 +3,8 @@ public import Foundation
 /// A session as the store hands it out and as caches keep it: Vendure's `CachedSession`, with the active
 /// order and active channel loaded alongside (one query reads all of it).
 ///
-/// `description` shows only a prefix of the token, so a session can be logged or printed safely.
+/// `description`, `debugDescription` and the `Mirror` (`dump(session)`) show only a prefix of the token, so a
+/// session can be logged, printed or dumped safely.
 public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     /// The kind of session (the `type` discriminator column).
     public enum Kind: String, Sendable, Hashable {
@@ -119,4 +120,20 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
 extension CachedSession: CustomDebugStringConvertible {
     /// Same as ``description``: no whole token.
     public var debugDescription: String { description }
+}
+
+extension CachedSession: CustomReflectable {
+    /// The stored properties, with the token cut to its prefix (``SessionToken/redacted(_:)``): `dump()` of a
+    /// session, or of a cache holding sessions, prints no whole token.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "id": id, "token": SessionToken.redacted(token), "expires": expires, "kind": kind,
+                "activeOrderId": activeOrderId as Any, "activeChannelId": activeChannelId as Any,
+                "authenticationStrategy": authenticationStrategy as Any, "user": user as Any,
+                "activeOrder": activeOrder as Any, "activeChannel": activeChannel as Any,
+            ],
+            displayStyle: .struct)
+    }
 }

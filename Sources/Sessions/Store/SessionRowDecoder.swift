@@ -5,8 +5,16 @@ import Foundation
 public enum SessionRowDecoder {
     /// Decodes one row whose first columns are ``SessionSQL/columns``.
     public static func decode(_ row: PostgresRow) throws -> CachedSession {
-        let (id, token, expires, type, strategy, orderID, channelID, userID) =
-            try row.decode((Int, String, Date, String, String?, Int?, Int?, Int?).self)
+        // Column by column: the statements that return sessions select more columns after these, and a
+        // tuple decode needs the row's exact width.
+        let id = try row.decode(Int.self, at: 0)
+        let token = try row.decode(String.self, at: 1)
+        let expires = try row.decode(Date.self, at: 2)
+        let type = try row.decode(String.self, at: 3)
+        let strategy = try row.decode(String?.self, at: 4)
+        let orderID = try row.decode(Int?.self, at: 5)
+        let channelID = try row.decode(Int?.self, at: 6)
+        let userID = try row.decode(Int?.self, at: 7)
         let identifier = try row.decode(String?.self, at: 8)
         let verified = try row.decode(Bool?.self, at: 9)
         let orderCode = try row.decode(String?.self, at: 10)

@@ -112,7 +112,9 @@ extension SessionStore {
                 continue
             }
             guard let row = rows.first else { return false }
-            let (deleted, tokens) = try row.decode((Int, [String]).self)
+            // The third column counts the notifications sent: not needed here.
+            let deleted = try row.decode(Int.self, at: 0)
+            let tokens = try row.decode([String].self, at: 1)
             await evictRemoved(tokens, reason: nil, countAsRemoved: false)
             return deleted > 0
         }

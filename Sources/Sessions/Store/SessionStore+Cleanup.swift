@@ -22,12 +22,15 @@ extension SessionStore {
     /// (one short statement each, rows other transactions hold are skipped), until none is left. Removed
     /// sessions are evicted from the cache. Returns the number removed.
     ///
-    /// - Parameter progress: called after each batch with the total removed so far and the batch count.
+    /// - Parameters:
+    ///   - batchSize: the most rows one statement deletes; at least 1, else the call throws
+    ///     ``SessionStoreError/Code/invalidArgument`` and deletes nothing.
+    ///   - progress: called after each batch with the total removed so far and the batch count.
     @discardableResult
     public func cleanExpiredSessions(
         batchSize: Int = 1000, progress: (@Sendable (_ removed: Int, _ batches: Int) -> Void)? = nil
     ) async throws -> Int {
-        precondition(batchSize > 0, "batchSize must be positive")
+        try SessionStoreError.requirePositive(batchSize, "batchSize")
         let now = clock.now.roundedToMicroseconds
         let idleSince = configuration.anonymousIdleTimeout.map { now.addingTimeInterval(-$0.timeInterval) }
             ?? Date.distantPast
@@ -54,7 +57,10 @@ extension SessionStore {
     /// Counts sessions by kind and state.
     public func databaseStatistics() async throws -> SessionTableStatistics {
         let rows = try await run(SessionSQL.statistics, binds(PostgresTimestamp(clock.now)))
-        let (anonymous, authenticated, expired, invalidated, total) = try rows[0].decode((Int, Int, Int, Int, Int).self)
+        guard let row = rows.first else {
+            throw PostgresError(code: .protocolViolation, message: "the statistics query returned no row", query: SessionSQL.statistics)
+        }
+        let (anonymous, authenticated, expired, invalidated, total) = try row.decode((Int, Int, Int, Int, Int).self)
         return SessionTableStatistics(
             anonymous: anonymous, authenticated: authenticated, expired: expired, invalidated: invalidated, total: total)
     }

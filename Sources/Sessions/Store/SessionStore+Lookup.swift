@@ -16,6 +16,7 @@ extension SessionStore {
     /// the renewal's `UPDATE` only applies if the expiry is still the one read, so processes racing each
     /// other write once between them.
     public func session(forToken token: String) async throws -> CachedSession? {
+        if let configurationError { throw configurationError }
         counters.lookups.add(1, ordering: .relaxed)
         guard SessionToken.isWellFormed(token) else {
             counters.malformedTokens.add(1, ordering: .relaxed)

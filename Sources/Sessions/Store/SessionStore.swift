@@ -23,9 +23,12 @@ import Synchronization
 public final class SessionStore: Sendable {
     /// Settings of a store.
     public struct Configuration: Sendable {
-        /// How long a session lives, and how far each renewal extends it (Vendure's `sessionDuration`,
-        /// default 1 year). A session is renewed when less than half of it is left.
-        public var sessionDuration: Duration = .seconds(365 * 86_400)
+        /// How long a session lives, and how far each renewal extends it (Vendure's `sessionDuration`). A
+        /// session is renewed when less than half of it is left.
+        ///
+        /// Default: Vendure's `'1y'`, which Vendure reads with the `ms` package, where a year is 365.25
+        /// days: 31,557,600 s (``vendureDefaultSessionDuration``).
+        public var sessionDuration: Duration = Configuration.vendureDefaultSessionDuration
         /// The longest a cache call may take before the store gives up on it and uses the database.
         public var cacheTimeout: Duration = .milliseconds(100)
         /// A timeout for each statement, or nil for none.
@@ -40,6 +43,25 @@ public final class SessionStore: Sendable {
 
         /// The default settings.
         public init() {}
+
+        /// Vendure's default session duration, `'1y'` as the `ms` package reads it: 365.25 days,
+        /// 31,557,600 seconds (not 365 days).
+        public static let vendureDefaultSessionDuration: Duration = .seconds(31_557_600)
+
+        /// Throws ``SessionStoreError/Code/invalidConfiguration`` naming the first setting out of range:
+        /// ``sessionDuration`` must be positive, ``anonymousIdleTimeout`` positive or nil,
+        /// ``cacheTimeout`` not negative, ``queryTimeout`` positive or nil. A store created with such a
+        /// configuration throws that error from every operation.
+        public func validate() throws(SessionStoreError) {
+            guard sessionDuration > .zero else { throw .invalidConfiguration("sessionDuration", "must be positive") }
+            if let idle = anonymousIdleTimeout, idle <= .zero {
+                throw .invalidConfiguration("anonymousIdleTimeout", "must be positive, or nil to keep idle anonymous sessions")
+            }
+            guard cacheTimeout >= .zero else { throw .invalidConfiguration("cacheTimeout", "cannot be negative") }
+            if let timeout = queryTimeout, timeout <= .zero {
+                throw .invalidConfiguration("queryTimeout", "must be positive, or nil for none")
+            }
+        }
     }
 
     let database: any PostgresQueryable
@@ -58,6 +80,8 @@ public final class SessionStore: Sendable {
     let generations = CacheGenerations()
     let renewals = RenewalFlights()
     let metrics: SessionMetrics
+    /// What ``Configuration/validate()`` threw, thrown again by every operation.
+    let configurationError: SessionStoreError?
 
     /// Creates a store.
     ///
@@ -65,7 +89,8 @@ public final class SessionStore: Sendable {
     ///   - database: where statements run (a connection or a pool).
     ///   - cache: where sessions are cached between lookups; ``NoSessionCache`` to always read the database.
     ///   - clock: the source of the current time.
-    ///   - configuration: durations, channel, timeouts.
+    ///   - configuration: durations, channel, timeouts. When ``Configuration/validate()`` throws, so does
+    ///     every operation of the store.
     ///   - logger: debug-level events; tokens are never logged, only a short prefix.
     public init(
         database: any PostgresQueryable,
@@ -83,6 +108,12 @@ public final class SessionStore: Sendable {
         self.instanceID = String(SessionToken.generate().prefix(16))
         self.payloadPrefix = instanceID + ":"
         self.metrics = SessionMetrics()
+        do {
+            try configuration.validate()
+            self.configurationError = nil
+        } catch {
+            self.configurationError = error
+        }
     }
 
     /// The counters of this store since it was created.
@@ -159,6 +190,7 @@ public final class SessionStore: Sendable {
 
     /// Runs one of the ``SessionSQL`` statements.
     func run(_ sql: String, _ binds: PostgresBindings, readOnly: Bool = false) async throws -> PostgresRows {
+        if let configurationError { throw configurationError }
         counters.queries.add(1, ordering: .relaxed)
         let query = PostgresQuery(unsafeSQL: sql, binds: binds).readOnly(readOnly)
         return try await database.query(query, timeout: configuration.queryTimeout)

@@ -65,9 +65,10 @@ enum Fixture {
     /// A unique channel name per test, so tests running in parallel do not hear each other.
     static func channel(_ schema: String) -> String { "sessions_\(schema)" }
 
-    /// Runs `body` with a store on a fresh schema holding the Vendure tables.
+    /// Runs `body` with a store on a fresh schema holding the Vendure tables. The session duration is the
+    /// configuration's default unless `duration` is given.
     static func withStore<T>(
-        duration: Duration = .seconds(365 * 86_400),
+        duration: Duration? = nil,
         cacheTTL: Duration = .seconds(300),
         cacheCapacity: Int = 10_000,
         logger: Logger? = nil,
@@ -77,9 +78,9 @@ enum Fixture {
         try await TestDatabase.withSchema { connection, schema in
             try await connection.execute(script: try VendureSchema.sql())
             let clock = ManualSessionClock(start: Date(timeIntervalSince1970: 1_750_000_000))
-            let cache = InMemorySessionCache(capacity: cacheCapacity, ttl: cacheTTL, clock: clock)
+            let cache = try InMemorySessionCache(capacity: cacheCapacity, ttl: cacheTTL, clock: clock)
             var configuration = SessionStore.Configuration()
-            configuration.sessionDuration = duration
+            if let duration { configuration.sessionDuration = duration }
             configuration.invalidationChannel = channel(schema)
             configure(&configuration)
             let database = CountingDatabase(connection)

@@ -1,0 +1,52 @@
+import Foundation
+import Sessions
+import Testing
+
+/// Whatever prints a session (`description`, `String(reflecting:)`, `dump`, a `Mirror`) shows a prefix of
+/// its token, never the whole token.
+struct SessionRedactionTests {
+    private static func session(token: String) -> CachedSession {
+        CachedSession(
+            id: 7, token: token, expires: Date(timeIntervalSince1970: 1_750_000_000), kind: .authenticated,
+            activeOrderId: 3, activeChannelId: 1, authenticationStrategy: "native",
+            user: CachedSession.User(id: 5, identifier: "alice@example.com", verified: true),
+            activeOrder: CachedSession.ActiveOrder(id: 3, code: "ORD-1", state: "AddingItems"),
+            activeChannel: CachedSession.ActiveChannel(id: 1, code: "__default_channel__", token: "channel-token"))
+    }
+
+    @Test func dumpShowsTheTokenPrefixOnly() {
+        let token = SessionToken.generate()
+        let session = Self.session(token: token)
+        var dumped = ""
+        dump(session, to: &dumped)
+        #expect(!dumped.contains(token))
+        #expect(dumped.contains(String(token.prefix(8)) + "…"))
+        // The other fields are all there.
+        for part in ["id: 7", "alice@example.com", "ORD-1", "__default_channel__", "native", "authenticated"] {
+            #expect(dumped.contains(part), "\(part) in \(dumped)")
+        }
+        // Nor does any route that reflects on a session, alone or inside other values.
+        #expect(!"\(session)".contains(token) && !String(reflecting: session).contains(token))
+        var nested = ""
+        dump([Optional(session)], to: &nested)
+        #expect(!nested.contains(token) && nested.contains(String(token.prefix(8))))
+        #expect(!"\([session])".contains(token) && !String(reflecting: [session]).contains(token))
+    }
+
+    @Test func theMirrorHasEveryStoredPropertyWithTheTokenCut() throws {
+        let token = SessionToken.generate()
+        let mirror = Mirror(reflecting: Self.session(token: token))
+        let labels = mirror.children.compactMap(\.label)
+        #expect(labels == [
+            "id", "token", "expires", "kind", "activeOrderId", "activeChannelId", "authenticationStrategy", "user",
+            "activeOrder", "activeChannel",
+        ])
+        let shown = try #require(mirror.children.first { $0.label == "token" }?.value as? String)
+        #expect(shown == SessionToken.redacted(token) && shown.count == 9)
+    }
+
+    @Test func theTokenPropertyStillHoldsTheWholeToken() {
+        let token = SessionToken.generate()
+        #expect(Self.session(token: token).token == token)
+    }
+}
