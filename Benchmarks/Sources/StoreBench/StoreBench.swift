@@ -48,7 +48,7 @@ struct StoreBench: AsyncParsableCommand {
         storeConfiguration.invalidationChannel = ""  // one process: no cross-process publishing
         let uncached = SessionStore(database: pool, cache: NoSessionCache(), configuration: storeConfiguration)
         let cached = SessionStore(
-            database: pool, cache: InMemorySessionCache(capacity: 20_000), configuration: storeConfiguration)
+            database: pool, cache: try InMemorySessionCache(capacity: 20_000), configuration: storeConfiguration)
 
         // Live tokens to look up (read once; a real server gets them from cookies).
         let tokens = try await pool.query(

@@ -158,7 +158,7 @@ extension PostgresConfiguration: CustomReflectable {
         Mirror(
             self,
             children: [
-                "parameters": redactedParameters, "connectTimeout": connectTimeout,
+                "parameters": redactedParameters, "connectTimeout": connectTimeout, "cancelTimeout": cancelTimeout,
                 "statementCacheCapacity": statementCacheCapacity, "maximumPipelineDepth": maximumPipelineDepth,
                 "groupsReadOnlyQueries": groupsReadOnlyQueries, "applicationName": applicationName,
                 "eventLoop": eventLoop,
