@@ -112,6 +112,9 @@ struct ConnectFailureServerTests {
             #expect(e.sqlState == expected)
             #expect(e.isPermanentConnectFailure)
             #expect(!"\(e)".contains("certainly-not-the-password"))
+            // The description says what went wrong, with the SQLSTATE.
+            #expect("\(e)".contains(expected))
+            #expect("\(e)".contains(fault == "missing database" ? "does not exist" : "password authentication failed"))
         }
         #expect(elapsed < .seconds(3), "took \(elapsed)")
         await pool.shutdown()

@@ -209,7 +209,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// The code, and only what cannot quote a value: see the type's documentation.
     public var description: String {
         var s = "PostgresError(\(code))"
-        if let info = serverInfo {
+        if code == .connection, let info = serverInfo {
+            // A refused connection: libpq's text (passwords redacted when it was made) names hosts, users
+            // and databases, never a bound value; the server's SQLSTATE follows.
+            s += ": \(message) (\(info.sqlState)"
+            if let condition = PostgresError.conditionName(sqlState: info.sqlState) { s += " \(condition)" }
+            s += ")"
+        } else if let info = serverInfo {
             s += ": \(info.severity) \(info.sqlState)"
             if let condition = PostgresError.conditionName(sqlState: info.sqlState) { s += " \(condition)" }
             var names: [String] = []
