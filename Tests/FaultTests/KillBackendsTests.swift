@@ -3,7 +3,9 @@ import Testing
 
 extension FaultSuite {
     /// (b) Every backend of the pool killed under load: the same pool recovers, and only statements in
-    /// flight at the kill fail.
+    /// flight at the kill fail (running at some moment between `pg_terminate_backend` and the backends'
+    /// exit: a caller whose statement failed may send its next one to another dying backend before the
+    /// pool has seen it die, so a caller can lose more than one).
     @Suite struct KillBackends {
         static let callers = 32
 
@@ -12,6 +14,7 @@ extension FaultSuite {
             try await db.withPool { pool in
                 let timeline = Timeline()
                 let stop = StopFlag()
+                defer { stop.set() }  // also when the test throws: the load must never outlive it
                 let load = Task { await Self.load(pool, timeline: timeline, until: stop) }
                 try await Task.sleep(for: .seconds(1))
 
@@ -28,7 +31,8 @@ extension FaultSuite {
                 let after = try await db.backends().map(\.pid)
 
                 let failed = calls.filter { !$0.succeeded }
-                let lateFailures = failed.filter { $0.start > killDone }
+                // In flight at the kill: running at some moment between the kill and the backends' exit.
+                let notInFlight = failed.filter { $0.start > killDone || $0.end < killAt }
                 let perCaller = Dictionary(grouping: failed, by: \.caller).mapValues(\.count)
                 let recovered = calls.filter { $0.succeeded && $0.start > killDone }
                 let lastCalls = Dictionary(grouping: calls, by: \.caller).compactMapValues { $0.max { $0.start < $1.start } }
@@ -36,20 +40,19 @@ extension FaultSuite {
                     "callers": Self.callers, "calls": calls.count, "backends_killed": killed.count,
                     "kill_to_processes_gone_ms": gone.map(FaultReport.ms) ?? "never",
                     "errors": failed.count, "errors_by_code": FaultReport.tally(failed.errorTally),
-                    "errors_started_after_kill_done": lateFailures.count,
+                    "errors_not_in_flight_at_kill": notInFlight.count,
                     "max_errors_per_caller": perCaller.values.max() ?? 0,
                     "successes_after_kill": recovered.count, "backends_after": after.count,
-                    "kill_at_s": FaultReport.ms(killAt),
+                    "kill_at_ms": FaultReport.ms(killAt),
                 ])
-                #expect(!killed.isEmpty, "the pool had backends to kill")
+                #expect(killed.count > 0, "the pool had backends to kill")
                 #expect(gone != nil, "the killed backends exited")
-                #expect(!failed.isEmpty, "statements in flight at the kill fail (there were some: the load never pauses)")
-                #expect(failed.count <= Self.callers, "at most one statement per caller was in flight at the kill")
+                #expect(failed.count > 0, "statements in flight at the kill fail (there were some: the load never pauses)")
                 #expect(
                     failed.allSatisfy { [.connection, .connectionClosed].contains($0.code) },
                     "only connection errors: \(failed.errorTally)")
-                #expect(lateFailures.isEmpty, "statements started after the killed backends were gone must not fail")
-                #expect(!recovered.isEmpty, "the same pool serves again")
+                #expect(notInFlight.count == 0, "only statements in flight between the kill and the backends' exit fail")
+                #expect(recovered.count > 0, "the same pool serves again")
                 #expect(lastCalls.values.allSatisfy { $0.succeeded }, "every caller's last statement succeeded")
                 #expect(Set(after).isDisjoint(with: killed), "the pool reconnected with new backends")
             }

@@ -55,8 +55,8 @@ extension FaultSuite {
                     "idle_in_transaction_cleared_ms": idleInTransaction.map(FaultReport.ms) ?? "never",
                 ])
                 #expect(plain.contains { $0.code == .poolExhausted || $0.code == .timeout }, "some callers timed out waiting")
-                #expect(untypedPlain.isEmpty, "callers fail only with the typed timeout: \(untypedPlain.errorTally)")
-                #expect(untypedCancelled.isEmpty, "cancelled callers fail with cancelled or a timeout: \(untypedCancelled.errorTally)")
+                #expect(untypedPlain.count == 0, "callers fail only with the typed timeout: \(untypedPlain.errorTally)")
+                #expect(untypedCancelled.count == 0, "cancelled callers fail with cancelled or a timeout: \(untypedCancelled.errorTally)")
                 #expect(calls.maxElapsed <= Self.acquireTimeout + .seconds(1), "every caller returned soon after the acquire timeout")
                 #expect(committed == Int64(calls.filter { $0.succeeded }.count), "exactly the transactions that succeeded committed")
                 #expect(idleInTransaction != nil && stuck == 0, "no connection is left idle in transaction")

@@ -91,9 +91,12 @@ struct FaultDatabase: Sendable {
     func terminateBackends() async throws -> [Int32] {
         try await admin { c in
             try await c.query(
+                // Materialized first: in one WHERE clause the planner may call pg_terminate_backend before
+                // the other conditions, on this very backend.
                 """
-                SELECT pid FROM pg_stat_activity
-                WHERE application_name = \(name) AND pid <> pg_backend_pid() AND pg_terminate_backend(pid)
+                WITH pool AS MATERIALIZED (
+                  SELECT pid FROM pg_stat_activity WHERE application_name = \(name) AND pid <> pg_backend_pid())
+                SELECT pid FROM pool WHERE pg_terminate_backend(pid)
                 """
             ).decodeColumn(Int32.self)
         }

@@ -81,22 +81,33 @@ struct ServerControl: Sendable {
     }
 
     /// Runs a command (looked up on PATH) from `/`, output discarded; returns its exit status.
+    ///
+    /// `posix_spawn` and a blocking `waitpid` on a thread of its own, not Foundation's `Process`: on Linux
+    /// its termination handler never ran for `runuser` (left a zombie), which hung the test.
     static func run(_ command: [String]) async throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let argv = ["/usr/bin/env", "-C", "/"] + command
         return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
+            let thread = Thread {
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+                let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+                defer { for argument in arguments { free(argument) } }
+                var pid: pid_t = 0
+                let spawned = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
+                guard spawned == 0 else {
+                    continuation.resume(throwing: Failure(description: "posix_spawn \(argv[0]) failed: \(spawned)"))
+                    return
+                }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                // WIFEXITED and WEXITSTATUS are macros Swift cannot call.
+                continuation.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : -1)
             }
+            thread.start()
         }
     }
 }
