@@ -2,10 +2,15 @@
 import CompilerPluginSupport
 import PackageDescription
 
+// `LIBPQ_TSAN=1` (set by scripts/tsan for ThreadSanitizer runs) swaps the package's locks for ones the
+// sanitizer can see (see Sources/LibPQ/Support/SanitizerMutex.swift). Normal builds are unaffected.
+let sanitizerLocks: [SwiftSetting] =
+    Context.environment["LIBPQ_TSAN"].map { $0.isEmpty ? [] : [.define("LIBPQ_TSAN")] } ?? []
+
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
-]
+] + sanitizerLocks
 
 let testSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 

@@ -134,7 +134,7 @@ struct ConnectFailureServerTests {
 
 /// Log lines as "level message metadata", shared by the handlers a logger makes.
 final class CollectedLines: Sendable {
-    let value = Mutex<[String]>([])
+    let value = Synchronization.Mutex<[String]>([])
     var all: [String] { value.withLock { $0 } }
 }
 

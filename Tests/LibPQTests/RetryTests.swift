@@ -14,7 +14,8 @@ struct RetryTests {
         #expect(PostgresPool.isRetryable(broke, query: read))
         #expect(PostgresPool.isRetryable(broke.notSent(), query: write))
         #expect(PostgresPool.isRetryable(PostgresError(code: .closed, message: "").notSent(), query: write))
-        #expect(!PostgresPool.isRetryable(PostgresError(code: .closed, message: ""), query: read))
+        #expect(PostgresPool.isRetryable(PostgresError(code: .closed, message: ""), query: read))
+        #expect(!PostgresPool.isRetryable(PostgresError(code: .closed, message: ""), query: write))
         #expect(!PostgresPool.isRetryable(PostgresError(code: .server, message: "").notSent(), query: read))
         #expect(!PostgresPool.isRetryable(PostgresError(code: .timeout, message: "").notSent(), query: read))
     }

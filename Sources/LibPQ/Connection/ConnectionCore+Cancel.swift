@@ -67,10 +67,28 @@ extension ConnectionCore {
     /// After the head of the pipeline completed, or a cancel finished: cancel the head on the server if its
     /// caller asked (not for group members: a group's results arrive together, so by then the server is
     /// done with it).
+    ///
+    /// The statement has only just reached the head: the server may still be reading its messages, and a
+    /// cancel that arrives then is ignored by the server (and only one is sent per statement), so the
+    /// cancel goes out ``headStartGrace`` later, if the statement is still there. A short statement
+    /// usually finishes meanwhile and needs no cancel at all.
     func cancelHeadIfRequested() {
-        guard let head = inflight.first, head.cancelRequested, !head.serverCancelSent, !head.inGroup else { return }
-        cancelOnServerIfSafe(head, at: 0)
+        guard headCancelTimer == nil, let head = inflight.first, head.cancelRequested, !head.serverCancelSent,
+            !head.inGroup
+        else { return }
+        headCancelTimer = loop.schedule(at: monotonicNanoseconds() &+ Self.headStartGrace) { [weak self] in
+            guard let self else { return }
+            self.headCancelTimer = nil
+            guard case .ready = self.state, let head = self.inflight.first, head.cancelRequested,
+                !head.serverCancelSent, !head.inGroup
+            else { return }
+            self.cancelOnServerIfSafe(head, at: 0)
+        }
     }
+
+    /// How long a statement whose caller already gave up stays at the head of the pipeline before it is
+    /// cancelled on the server (5 ms): time for the server to read it and start it.
+    static let headStartGrace: UInt64 = 5_000_000
 
     /// Issues a server cancel for the in-flight `request` at `position` when rules 1 and 2 allow it.
     private func cancelOnServerIfSafe(_ request: Request, at position: Int) {

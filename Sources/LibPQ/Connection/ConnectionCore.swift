@@ -63,6 +63,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     @exclusivity(unchecked) var cancelOutstanding = false
     /// Retires the connection when an outstanding cancel takes longer than its deadline.
     @exclusivity(unchecked) var cancelTimer: LoopTimer?
+    /// Cancels the head of the pipeline a moment after it got there (see `cancelHeadIfRequested`).
+    @exclusivity(unchecked) var headCancelTimer: LoopTimer?
     /// Fails the attempt when connecting takes longer than the connect timeout.
     @exclusivity(unchecked) var connectTimer: LoopTimer?
     /// The connection's notice receiver (notices go to `logger`).
@@ -256,9 +258,10 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         conn = nil
         let sink = noticeSink  // the notice receiver's context lives until the PGconn is freed
         let finish = { if let finishing { withExtendedLifetime(sink) { PQfinish(finishing) } } }
-        for timer in [connectTimer, cancelTimer].compactMap({ $0 }) { loop.cancel(timer) }
+        for timer in [connectTimer, cancelTimer, headCancelTimer].compactMap({ $0 }) { loop.cancel(timer) }
         connectTimer = nil
         cancelTimer = nil
+        headCancelTimer = nil
         if let registration {
             loop.deregister(registration, then: finish)
         } else {

@@ -5,8 +5,9 @@ extension PostgresPool: PostgresQueryable {
     /// When the connection breaks under the statement (the server restarted, or terminated the backend),
     /// the statement runs again on another connection if that cannot repeat an effect: it never reached
     /// the server (``PostgresError/statementNotSent``), or it is marked read-only
-    /// (``PostgresQuery/isReadOnly``); again and again (up to 16 times) until a connection holds or the
-    /// deadline passes (`timeout`, else ``Configuration/acquireTimeout`` from the first failure).
+    /// (``PostgresQuery/isReadOnly``); again and again until a connection holds or the deadline passes
+    /// (`timeout`, then the call throws `timeout`; else ``Configuration/acquireTimeout`` from the first
+    /// failure, then the last connection error).
     /// Otherwise the error is thrown: the statement may have run.
     ///
     /// Transaction control does not belong here: `BEGIN` and `START TRANSACTION` are refused with
@@ -50,15 +51,27 @@ extension PostgresPool: PostgresQueryable {
                 // a healthy connection or its deadline passes: the caller's timeout, else the acquire
                 // timeout counted from the first failure. When the server restarted, every connection of
                 // the pool broke in the same moment, so the next one tried may be just as dead: the pool
-                // sees it closed and opens a new one. Bounded, so a server that kills every connection at
-                // once cannot keep a caller looping.
-                if Self.isRetryable(error, query: query), retries < Self.maximumRetries,
-                    clock.now < (retryUntil ?? clock.now + configuration.acquireTimeout)
-                {
-                    if retryUntil == nil { retryUntil = clock.now + configuration.acquireTimeout }
-                    retries += 1
-                    logger.debug("retrying a statement after its connection broke", metadata: ["error.code": "\(error.code)"])
-                    continue
+                // sees it closed and opens a new one (each retry waits for a connection, so a server that
+                // kills every connection at once costs a connect per retry, not a busy loop).
+                if Self.isRetryable(error, query: query) {
+                    let now = clock.now
+                    if retryUntil == nil { retryUntil = now + configuration.acquireTimeout }
+                    if let until = retryUntil, now < until {
+                        retries += 1
+                        logger.debug(
+                            "retrying a statement after its connection broke",
+                            metadata: ["error.code": "\(error.code)", "psql.retries": "\(retries)"])
+                        continue
+                    }
+                    if let timeout, deadline != nil {
+                        // The caller's own deadline ended the retries: that is a timeout.
+                        let timedOut = PostgresError(
+                            code: .timeout,
+                            message: "timed out after \(timeout.readable): the statement ran \(retries + 1) times and its connection broke each time (last: \(error.code))",
+                            query: query.sql)
+                        metrics.error(timedOut)
+                        throw timedOut
+                    }
                 }
                 metrics.error(error)
                 throw error
@@ -70,15 +83,13 @@ extension PostgresPool: PostgresQueryable {
         }
     }
 
-    /// How often one call runs its statement again after connections broke under it.
-    static let maximumRetries = 16
-
     /// Whether a statement that failed with `error` may run again elsewhere: its connection broke or
-    /// closed, and either it never reached the server or it was marked read-only.
+    /// closed (the pool may hand out a connection whose death it has not seen yet), and either it never
+    /// reached the server or it was marked read-only.
     static func isRetryable(_ error: PostgresError, query: PostgresQuery) -> Bool {
         switch error.code {
         case .connection, .connectionClosed: error.statementNotSent || query.isReadOnly
-        case .closed: error.statementNotSent
+        case .closed: error.statementNotSent || query.isReadOnly
         default: false
         }
     }
