@@ -226,12 +226,14 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// Completes a request on the loop: resumes its caller exactly once.
     func complete(_ request: Request, rows: PostgresRows) {
         disarmTimer(request)
+        SanitizerAnnotations.release(request)
         request.continuation?.resume(returning: rows)
         request.continuation = nil
     }
 
     func complete(_ request: Request, error: PostgresError) {
         disarmTimer(request)
+        SanitizerAnnotations.release(request)
         request.continuation?.resume(throwing: error)
         request.continuation = nil
     }

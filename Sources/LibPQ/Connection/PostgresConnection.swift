@@ -139,6 +139,7 @@ public final class PostgresConnection: Sendable {
         let core = core
         // The timeout is a timer on the connection's loop, armed when the loop takes the request.
         if let timeout { request.deadline = monotonicNanoseconds() &+ timeout.clampedNanoseconds }
+        defer { SanitizerAnnotations.acquire(request) }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
                 request.continuation = continuation
@@ -153,8 +154,13 @@ public final class PostgresConnection: Sendable {
 extension ConnectionCore {
     /// Runs `body` on the loop and returns its result.
     func onLoop<T: Sendable>(_ body: @escaping @Sendable (ConnectionCore) -> T) async -> T {
-        await withUnsafeContinuation { continuation in
-            loop.execute { [self] in continuation.resume(returning: body(self)) }
+        defer { SanitizerAnnotations.acquire(self) }
+        return await withUnsafeContinuation { continuation in
+            loop.execute { [self] in
+                let value = body(self)
+                SanitizerAnnotations.release(self)
+                continuation.resume(returning: value)
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ extension PostgresConnection {
         let core = core
         let request = Request(kind: .query(PostgresQuery(unsafeSQL: sql)))
         if let timeout { request.deadline = monotonicNanoseconds() &+ timeout.clampedNanoseconds }
+        defer { SanitizerAnnotations.acquire(request) }
         return try await withUnsafeThrowingContinuation { continuation in
             request.continuation = continuation
             core.submit(request)
