@@ -142,3 +142,26 @@ struct RetryUntilHealthyTests {
         await pool.shutdown()
     }
 }
+
+/// Writes that reach a server taking only reads, and pools given several hosts.
+@Suite struct ReadOnlyServerTests {
+    @Test func aWriteRefusedAsReadOnlyRunsAgainButAReadOnlyStatementThatWritesDoesNot() {
+        let refused = PostgresError(
+            code: .server, message: "cannot execute INSERT in a read-only transaction",
+            serverInfo: .init(sqlState: "25006", severity: "ERROR", message: "cannot execute INSERT in a read-only transaction"))
+        #expect(PostgresPool.refusedAsReadOnly(refused, query: "INSERT INTO t VALUES (1)"))
+        #expect(!PostgresPool.refusedAsReadOnly(refused, query: PostgresQuery("INSERT INTO t VALUES (1)").readOnly()))
+        #expect(!PostgresPool.refusedAsReadOnly(PostgresError(code: .server, message: "x"), query: "INSERT INTO t VALUES (1)"))
+    }
+
+    @Test func aPoolGivenSeveralHostsConnectsToTheOneTakingWritesUnlessTold() throws {
+        let several = PostgresPool(connection: try PostgresConfiguration("host=127.0.0.1,127.0.0.2 port=5432,5433 user=u"))
+        #expect(several.connectionConfiguration["target_session_attrs"] == "read-write")
+        let told = PostgresPool(
+            connection: try PostgresConfiguration(
+                "postgresql://u@127.0.0.1:5432,127.0.0.2:5433/db?target_session_attrs=prefer-standby"))
+        #expect(told.connectionConfiguration["target_session_attrs"] == "prefer-standby")
+        let one = PostgresPool(connection: try PostgresConfiguration("host=127.0.0.1 user=u"))
+        #expect(one.connectionConfiguration["target_session_attrs"] == nil)
+    }
+}

@@ -8,7 +8,9 @@ extension PostgresPool: PostgresQueryable {
     /// (``PostgresQuery/isReadOnly``); again and again until a connection holds or the deadline passes
     /// (`timeout`, then the call throws `timeout`; else ``Configuration/acquireTimeout`` from the first
     /// failure, then the last connection error).
-    /// Otherwise the error is thrown: the statement may have run.
+    /// Otherwise the error is thrown: the statement may have run. A statement refused because the server
+    /// only takes reads (SQLSTATE 25006: a standby, or a primary demoted after a failover) closes that
+    /// connection and runs again on a new one, the same way.
     ///
     /// Transaction control does not belong here: `BEGIN` and `START TRANSACTION` are refused with
     /// `unsupportedStatement` (the transaction would take in other callers' statements); use
@@ -43,8 +45,13 @@ extension PostgresPool: PostgresQueryable {
                 metrics.query.recordNanoseconds(now &- leased.at)
                 return rows
             } catch let error as PostgresError {
-                // A broken connection is not handed out again (its close may not have been seen yet).
+                // A broken connection is not handed out again (its close may not have been seen yet), and
+                // neither is one whose server turned out read-only for a statement that writes (a standby,
+                // or a primary demoted under it): closing it makes the pool connect again, which finds the
+                // primary (see init's target_session_attrs).
+                let readOnlyServer = Self.refusedAsReadOnly(error, query: query)
                 let broken = error.code == .connection || error.code == .connectionClosed || error.code == .closed
+                    || readOnlyServer
                 release(leased.leased, reusable: !broken)
                 // The connection broke under the statement: run it again on another connection when that
                 // cannot repeat an effect (it never reached the server, or it only reads), until it runs on
@@ -53,7 +60,7 @@ extension PostgresPool: PostgresQueryable {
                 // the pool broke in the same moment, so the next one tried may be just as dead: the pool
                 // sees it closed and opens a new one (each retry waits for a connection, so a server that
                 // kills every connection at once costs a connect per retry, not a busy loop).
-                if Self.isRetryable(error, query: query) {
+                if Self.isRetryable(error, query: query) || readOnlyServer {
                     let now = clock.now
                     if retryUntil == nil { retryUntil = now + configuration.acquireTimeout }
                     if let until = retryUntil, now < until {
@@ -81,6 +88,13 @@ extension PostgresPool: PostgresQueryable {
                 throw error
             }
         }
+    }
+
+    /// Whether the server refused a statement not marked read-only because it only takes reads (SQLSTATE
+    /// 25006 outside a transaction: nothing ran, so it may run again on another connection). A statement
+    /// marked read-only that writes gets 25006 from its read-only group's guard: the caller's mistake.
+    static func refusedAsReadOnly(_ error: PostgresError, query: PostgresQuery) -> Bool {
+        error.sqlState == "25006" && !query.isReadOnly
     }
 
     /// Whether a statement that failed with `error` may run again elsewhere: its connection broke or

@@ -116,6 +116,14 @@ public final class PostgresPool: Service, Sendable {
         connection.connectTimeout = configuration.connectTimeout
         // Room for the pool's own statements (health check, ROLLBACK) beside the shared leases.
         connection.maximumPipelineDepth = max(connection.maximumPipelineDepth, configuration.maximumPipelineDepth + 2)
+        // Several hosts (a primary and its standbys) and no choice made: the pool writes, and LISTEN only
+        // works on a primary, so connect to the one that takes writes (libpq's default, `any`, would take
+        // the first that answers, a standby included). Reading pools say `standby` or `prefer-standby`.
+        if connection["target_session_attrs"] == nil, connection["host"]?.contains(",") == true
+            || connection["hostaddr"]?.contains(",") == true
+        {
+            connection["target_session_attrs"] = "read-write"
+        }
         var logger = logger
         logger[metadataKey: "psql.pool"] = "\(label)"
         self.configuration = configuration
