@@ -37,6 +37,21 @@ public enum SessionSQL {
         AND (s."userId" IS NULL OR u."deletedAt" IS NULL)
         """
 
+    /// ``lookup`` on a standby, for read routing: always one row, the session's columns (all NULL when
+    /// none is found) followed by the standby's replay position (`pg_last_wal_replay_lsn()` as bytes since
+    /// 0/0; NULL on a server that is not in recovery). Same parameters.
+    public static let lookupOnReplica = """
+        SELECT l.*, (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::int8 FROM (VALUES (1)) AS one (x) \
+        LEFT JOIN (\(lookup)) AS l ON true
+        """
+
+    /// ``lookup`` on the primary when lookups are routed: the session's columns (NULL when none is found)
+    /// followed by the primary's current WAL position. Same parameters.
+    public static let lookupOnPrimary = """
+        SELECT l.*, (pg_current_wal_lsn() - '0/0'::pg_lsn)::int8 FROM (VALUES (1)) AS one (x) \
+        LEFT JOIN (\(lookup)) AS l ON true
+        """
+
     /// Inserts a session and returns it with its relations. `$1` now (createdAt and updatedAt), `$2` token,
     /// `$3` expires, `$4` type, `$5` userId, `$6` authenticationStrategy, `$7` activeOrderId,
     /// `$8` activeChannelId.

@@ -19,6 +19,7 @@ extension SessionStore {
 
     /// After a change to the session at `key` was written: bumps the key's generation, then evicts.
     func evict(_ key: SessionCacheKey) async {
+        if replica != nil { replicaFloors.markChanged(key) }
         generations.bump(key)
         await guarded("delete", ()) { [cache] in try await cache.delete(key) }
     }
@@ -26,6 +27,7 @@ extension SessionStore {
     /// After a change whose result the store knows: caches `session` when no other change to the key
     /// happened since `generation` was read before the write; otherwise evicts.
     func replace(_ session: CachedSession, key: SessionCacheKey, generation: UInt64) async {
+        if replica != nil { replicaFloors.markChanged(key) }
         let bumped = generations.bump(key)
         guard bumped == generation &+ 1 else {
             await guarded("delete", ()) { [cache] in try await cache.delete(key) }
@@ -42,6 +44,7 @@ extension SessionStore {
 
     /// Empties the cache (after the listener reconnected: notifications may have been missed).
     func clearCache() async {
+        if replica != nil { replicaFloors.markAllChanged() }
         generations.bumpAll()
         await guarded("clear", ()) { [cache] in try await cache.clear() }
     }

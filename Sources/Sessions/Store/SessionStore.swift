@@ -65,6 +65,10 @@ public final class SessionStore: Sendable {
     }
 
     let database: any PostgresQueryable
+    /// Where lookups go when it can answer them (a standby), if anywhere.
+    let replica: (any PostgresQueryable)?
+    /// What the standby may answer for (see ``ReplicaFloors``).
+    let replicaFloors = ReplicaFloors()
     let cache: any SessionCacheStrategy
     let clock: any SessionClock
     /// The settings.
@@ -94,12 +98,14 @@ public final class SessionStore: Sendable {
     ///   - logger: debug-level events; tokens are never logged, only a short prefix.
     public init(
         database: any PostgresQueryable,
+        replica: (any PostgresQueryable)? = nil,
         cache: any SessionCacheStrategy = InMemorySessionCache(),
         clock: any SessionClock = SystemSessionClock(),
         configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "Sessions", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.database = database
+        self.replica = replica
         self.cache = cache
         self.clock = clock
         self.configuration = configuration
@@ -199,8 +205,11 @@ public final class SessionStore: Sendable {
     /// Reads a live session by token from the database.
     func fetch(token: String, now: Date) async throws -> CachedSession? {
         counters.databaseLookups.add(1, ordering: .relaxed)
-        // Read-only: concurrent lookups on one connection share a sync point (see `PostgresQuery.isReadOnly`).
-        let rows = try await run(SessionSQL.lookup, binds(token, PostgresTimestamp(now)), readOnly: true)
-        return try rows.first.map(SessionRowDecoder.decode)
+        guard let replica else {
+            // Read-only: concurrent lookups on one connection share a sync point (see `PostgresQuery.isReadOnly`).
+            let rows = try await run(SessionSQL.lookup, binds(token, PostgresTimestamp(now)), readOnly: true)
+            return try rows.first.map(SessionRowDecoder.decode)
+        }
+        return try await fetchRouted(token: token, now: now, replica: replica)
     }
 }

@@ -13,6 +13,11 @@ public struct SessionStoreStatistics: Sendable, Hashable {
     public var malformedTokens = 0
     /// Lookup queries sent to the database.
     public var databaseLookups = 0
+    /// Database lookups a standby answered (see ``SessionStore/init(database:replica:cache:clock:configuration:logger:)``).
+    public var replicaLookups = 0
+    /// Lookups sent to the standby that the primary answered after all: the standby had not replayed a
+    /// change this store knows of, did not have the session (yet), or failed.
+    public var replicaFallbacks = 0
     /// Statements sent to the database, of every kind.
     public var queries = 0
     /// Renewal writes that moved an expiry.
@@ -43,6 +48,8 @@ final class SessionStoreCounters: Sendable {
     let cacheMisses = Atomic<Int>(0)
     let malformedTokens = Atomic<Int>(0)
     let databaseLookups = Atomic<Int>(0)
+    let replicaLookups = Atomic<Int>(0)
+    let replicaFallbacks = Atomic<Int>(0)
     let queries = Atomic<Int>(0)
     let renewals = Atomic<Int>(0)
     let renewalConflicts = Atomic<Int>(0)
@@ -59,6 +66,8 @@ final class SessionStoreCounters: Sendable {
         s.cacheMisses = cacheMisses.load(ordering: .relaxed)
         s.malformedTokens = malformedTokens.load(ordering: .relaxed)
         s.databaseLookups = databaseLookups.load(ordering: .relaxed)
+        s.replicaLookups = replicaLookups.load(ordering: .relaxed)
+        s.replicaFallbacks = replicaFallbacks.load(ordering: .relaxed)
         s.queries = queries.load(ordering: .relaxed)
         s.renewals = renewals.load(ordering: .relaxed)
         s.renewalConflicts = renewalConflicts.load(ordering: .relaxed)
