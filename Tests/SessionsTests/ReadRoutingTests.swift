@@ -103,12 +103,3 @@ struct ReadRoutingTests {
         try #require(caughtUp, "the standby did not catch up")
     }
 }
-
-/// Where the replication tests find their servers (set by scripts/test-replication).
-enum ReplicationTestEnvironment {
-    static let standbyURL = ProcessInfo.processInfo.environment["STANDBY_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    /// scripts/test-replication sets REPLICATION_TESTS=1: then a missing standby fails the tests.
-    static let required = ProcessInfo.processInfo.environment["REPLICATION_TESTS"] == "1"
-    static let isConfigured = standbyURL != nil || required
-    static let skipMessage: Comment = "no standby configured: run scripts/test-replication (primary + streaming standby)"
-}
