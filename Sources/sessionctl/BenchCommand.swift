@@ -21,6 +21,8 @@ struct BenchCommand: AsyncParsableCommand {
     var loops: Int?
     @Option(help: "Pool packingDepth: read-only lookups a connection takes before they spread.")
     var packingDepth: Int = 8
+    @Option(help: "Also run the lookups through this URL (PgBouncer in front of DATABASE_URL's server), on the same data, and print the ratio. Needs DATABASE_URL.")
+    var through: String?
 
     /// Bounds for the flags: beyond them a run would trap (`--seconds` becomes whole milliseconds) or only
     /// exhaust the machine.
@@ -46,11 +48,15 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The shared epoll loops the pool and the tasks use: one per core unless `--loops` says otherwise,
     /// and no more than connections (a loop without a connection of its own only borrows).
-    private var eventLoops: [PostgresEventLoop] {
+    var eventLoops: [PostgresEventLoop] {
         PostgresEventLoop.epollLoops(loops ?? PostgresEventLoop.loopCount(forConnections: connections))
     }
 
     func run() async throws {
+        if let through {
+            try await compare(through: through)
+            return
+        }
         try await withScratchSchema(prefix: "sessionctl_bench_") { configuration, _ in
             var poolConfiguration = PostgresPool.Configuration()
             poolConfiguration.maximumConnections = connections
@@ -67,7 +73,8 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    private func measure(on pool: PostgresPool) async throws {
+    /// Creates the session table on `pool` and fills it with `--sessions` rows; returns their tokens.
+    func load(on pool: PostgresPool) async throws -> [String] {
         try await pool.execute(script: try VendureSchema.sql())
         try await pool.query(
             """
@@ -78,6 +85,11 @@ struct BenchCommand: AsyncParsableCommand {
         try await pool.execute(script: "ANALYZE")
         let tokens = try await pool.query("SELECT token FROM session").decodeColumn(String.self)
         guard !tokens.isEmpty else { throw EmbeddedPostgres.Failure(description: "no sessions were loaded") }
+        return tokens
+    }
+
+    private func measure(on pool: PostgresPool) async throws {
+        let tokens = try await load(on: pool)
         var storeConfiguration = SessionStore.Configuration()
         storeConfiguration.invalidationChannel = ""
         let uncached = SessionStore(database: pool, cache: NoSessionCache(), configuration: storeConfiguration)
@@ -98,14 +110,14 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    private struct Figures {
+    struct Figures {
         var opsPerSecond: Double
         var p50: Double
         var p99: Double
         var cpu: Double
     }
 
-    private func drive(_ op: @escaping @Sendable (inout SystemRandomNumberGenerator) async throws -> Void) async throws -> Figures {
+    func drive(_ op: @escaping @Sendable (inout SystemRandomNumberGenerator) async throws -> Void) async throws -> Figures {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         let cpu0 = cpuSeconds()
         let start = ContinuousClock.now

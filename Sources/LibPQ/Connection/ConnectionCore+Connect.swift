@@ -144,7 +144,11 @@ extension ConnectionCore {
     /// The error of a failed attempt: libpq's message (passwords redacted, the `LOCATION:` lines of verbose
     /// mode removed) and, when the server refused the connection, its SQLSTATE (``ConnectFailure``).
     static func connectError(_ conn: OpaquePointer, secrets: [String]) -> PostgresError {
-        let raw = PQerrorMessage(conn).map { String(cString: $0) } ?? "unknown libpq error"
+        connectError(libpqMessage: PQerrorMessage(conn).map { String(cString: $0) } ?? "unknown libpq error", secrets: secrets)
+    }
+
+    /// ``connectError(_:secrets:)`` for libpq's message `raw`.
+    static func connectError(libpqMessage raw: String, secrets: [String]) -> PostgresError {
         let parsed = ConnectFailure(libpqMessage: raw)
         let message = Redaction.redact(parsed.message, secrets: secrets)
         var serverInfo: PostgresError.ServerInfo?

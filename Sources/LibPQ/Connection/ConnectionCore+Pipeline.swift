@@ -33,6 +33,11 @@ extension ConnectionCore {
         // `next` stays in `pending` until it is handed to libpq, so a failure on the way (which shuts the
         // connection down and fails everything in `pending` and `inflight`) never loses it.
         while let next = pending.first, !scriptInFlight {
+            if pooled, PostgresQuery.startsListen(next.sql) {
+                pending.removeFirst()
+                complete(next, error: refusedThroughPooler(next).notSent())
+                continue
+            }
             if next.isScript {
                 // A script runs alone, outside pipeline mode (no group can be open: nothing is in flight).
                 guard inflight.isEmpty else { break }

@@ -43,7 +43,12 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     @exclusivity(unchecked) var wantsWrite = false
     /// Whether a pump is scheduled for requests submitted on the loop.
     @exclusivity(unchecked) var pumpScheduled = false
+    /// Off (capacity 0) until the connection knows it talks to PostgreSQL directly (see
+    /// `ConnectionCore+Pooler.swift`); never on through a transaction pooler.
     @exclusivity(unchecked) var statements: StatementCache
+    /// Whether a transaction pooler sits between this connection and the server (declared, or found when
+    /// connecting): statements stay unnamed and `LISTEN` is refused.
+    @exclusivity(unchecked) var pooled = false
     /// Prepared statements to deallocate, sent before the next request.
     @exclusivity(unchecked) var deallocations: [String] = []
     @exclusivity(unchecked) var cancelHandle: CancelHandle?
@@ -103,7 +108,9 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         logger[metadataKey: "psql.connection.id"] = "\(id)"
         self.logger = logger
         self.noticeSink = NoticeSink(logger: logger)
-        self.statements = StatementCache(capacity: configuration.statementCacheCapacity)
+        // With a pooler possible, nothing is prepared under a name before the connection knows.
+        self.statements = StatementCache(capacity: configuration.pooler == .none ? configuration.statementCacheCapacity : 0)
+        self.pooled = configuration.pooler == .pgbouncerTransaction
     }
 
     deinit {

@@ -26,9 +26,13 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Default 5 s.
     public var cancelTimeout: Duration = .seconds(5)
 
-    /// How many prepared statements each connection keeps (LRU). 0 turns the cache off, for PgBouncer in
-    /// transaction mode. Default 256.
+    /// How many prepared statements each connection keeps (LRU). 0 turns the cache off. A connection
+    /// through a transaction pooler (``pooler``) never caches, whatever this says. Default 256.
     public var statementCacheCapacity: Int = 256
+
+    /// Whether a transaction pooler such as PgBouncer may sit in front of the server, and what to do about
+    /// it (see ``Pooler``). Default ``Pooler/automatic``: one statement per new connection finds out.
+    public var pooler: Pooler = .automatic
 
     /// How many queries one connection may have in flight at once in pipeline mode. Default 128.
     public var maximumPipelineDepth: Int = 128
@@ -131,12 +135,15 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// The keyword/value arrays handed to `PQconnectStartParams`: the explicit parameters, the client
-    /// encoding forced to UTF8, the session time zone set to UTC (timestamps are always UTC), and a
-    /// fallback application name.
+    /// encoding forced to UTF8, the session time zone set to UTC (timestamps are always UTC) when
+    /// ``sendsTimeZoneOption`` (else the connection sets it with its first statement), and a fallback
+    /// application name.
     func libpqParameters() -> [(String, String)] {
         var out = parameters.filter { $0.keyword != "client_encoding" && $0.keyword != "options" }
-        let userOptions = self["options"].map { $0 + " " } ?? ""
-        out.append(("options", userOptions + "-c TimeZone=UTC"))
+        if sendsTimeZoneOption {
+            let userOptions = self["options"].map { $0 + " " } ?? ""
+            out.append(("options", userOptions + "-c TimeZone=UTC"))
+        }
         out.append(("client_encoding", "UTF8"))
         out.append(("fallback_application_name", applicationName))
         return out
@@ -160,7 +167,7 @@ extension PostgresConfiguration: CustomReflectable {
             children: [
                 "parameters": redactedParameters, "connectTimeout": connectTimeout, "cancelTimeout": cancelTimeout,
                 "statementCacheCapacity": statementCacheCapacity, "maximumPipelineDepth": maximumPipelineDepth,
-                "groupsReadOnlyQueries": groupsReadOnlyQueries, "applicationName": applicationName,
+                "groupsReadOnlyQueries": groupsReadOnlyQueries, "pooler": pooler, "applicationName": applicationName,
                 "eventLoop": eventLoop,
             ],
             displayStyle: .struct)

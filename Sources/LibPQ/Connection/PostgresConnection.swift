@@ -32,16 +32,23 @@ public final class PostgresConnection: Sendable {
     /// result in memory until its last reference goes).
     public var openResults: Int { core.openResults.value.load(ordering: .relaxed) }
 
-    /// The server process id serving this connection (as in `pg_stat_activity.pid`).
+    /// The server process id serving this connection (as in `pg_stat_activity.pid`). Through a pooler,
+    /// the id the pooler gave (its cancel key, not a server process).
     public let backendPID: Int32
+
+    /// Whether a transaction pooler sits between this connection and the server, declared or found when
+    /// connecting (see ``PostgresConfiguration/pooler``): statements are then never prepared under a name
+    /// and `LISTEN` is refused.
+    public let isPooled: Bool
 
     /// The server version as an integer, e.g. 150018 for 15.18.
     public let serverVersion: Int
 
-    private init(core: ConnectionCore, backendPID: Int32, serverVersion: Int) {
+    private init(core: ConnectionCore, backendPID: Int32, serverVersion: Int, isPooled: Bool) {
         self.core = core
         self.backendPID = backendPID
         self.serverVersion = serverVersion
+        self.isPooled = isPooled
     }
 
     deinit {
@@ -51,8 +58,13 @@ public final class PostgresConnection: Sendable {
 
     /// Opens a connection.
     ///
+    /// Unless ``PostgresConfiguration/pooler`` is ``PostgresConfiguration/Pooler/none``, the connection
+    /// runs one statement before it is returned: it sets the session time zone to UTC and finds out
+    /// whether a transaction pooler sits in front of the server (``isPooled``).
+    ///
     /// - Throws: ``PostgresError`` with code `connection` (refused, authentication failed, server down...),
-    ///   `timeout` (after ``PostgresConfiguration/connectTimeout``) or `cancelled`.
+    ///   `timeout` (after ``PostgresConfiguration/connectTimeout``; the set-up statement has a deadline of
+    ///   its own of the same length) or `cancelled`.
     public static func connect(
         configuration: PostgresConfiguration = PostgresConfiguration(),
         logger: Logger = Logger(label: "LibPQ", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -68,7 +80,19 @@ public final class PostgresConnection: Sendable {
             guard let conn = core.conn else { return (0, 0) }
             return (PQbackendPID(conn), Int(PQserverVersion(conn)))
         }
-        return PostgresConnection(core: core, backendPID: info.0, serverVersion: info.1)
+        var pooled = false
+        if configuration.pooler != .none {
+            do {
+                pooled = try await core.setUpSession(clientPID: info.0)
+            } catch {
+                core.logger.debug("session set-up failed", metadata: ["error": "\(error)"])
+                await core.onLoop { core in
+                    core.shutdown(PostgresError(code: .closed, message: "the session set-up failed"))
+                }
+                throw error
+            }
+        }
+        return PostgresConnection(core: core, backendPID: info.0, serverVersion: info.1, isPooled: pooled)
     }
 
     /// Runs one statement with its interpolated values as binary binds and returns its rows.

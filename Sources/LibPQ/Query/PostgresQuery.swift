@@ -57,12 +57,27 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
 
     /// Whether `sql`'s first keyword, after white space, `(` and comments, is `BEGIN` or `START`.
     static func startsTransaction(_ sql: String) -> Bool {
-        // Native strings are contiguous UTF-8: read them in place (this runs for every pooled query).
-        if let answer = sql.utf8.withContiguousStorageIfAvailable({ startsTransaction(utf8: $0) }) { return answer }
-        return Array(sql.utf8).withUnsafeBufferPointer { startsTransaction(utf8: $0) }
+        firstKeyword(of: sql, length: 5) { $0 == "begin" || $0 == "start" }
     }
 
-    private static func startsTransaction(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// Whether `sql`'s first keyword, after white space, `(` and comments, is `LISTEN`.
+    static func startsListen(_ sql: String) -> Bool {
+        firstKeyword(of: sql, length: 6) { $0 == "listen" }
+    }
+
+    /// Whether `sql`'s first keyword is `length` bytes long and, lowercased, satisfies `matches`.
+    @inline(__always)
+    private static func firstKeyword(of sql: String, length: Int, _ matches: (String) -> Bool) -> Bool {
+        // Native strings are contiguous UTF-8: read them in place (this runs for every pooled query).
+        if let answer = sql.utf8.withContiguousStorageIfAvailable({ firstKeyword(utf8: $0, length: length, matches) }) {
+            return answer
+        }
+        return Array(sql.utf8).withUnsafeBufferPointer { firstKeyword(utf8: $0, length: length, matches) }
+    }
+
+    private static func firstKeyword(
+        utf8 bytes: UnsafeBufferPointer<UInt8>, length: Int, _ matches: (String) -> Bool
+    ) -> Bool {
         var i = 0
         while i < bytes.count {
             let c = bytes[i]
@@ -89,17 +104,15 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
                 break
             }
         }
-        guard i + 5 <= bytes.count else { return false }
-        if i + 5 < bytes.count {  // the keyword must end there
-            let next = bytes[i + 5] | 0x20
-            if (next >= 0x61 && next <= 0x7A) || (bytes[i + 5] >= 0x30 && bytes[i + 5] <= 0x39) || bytes[i + 5] == 0x5F
-                || bytes[i + 5] >= 0x80
-            {
+        guard i + length <= bytes.count else { return false }
+        if i + length < bytes.count {  // the keyword must end there
+            let end = bytes[i + length]
+            let next = end | 0x20
+            if (next >= 0x61 && next <= 0x7A) || (end >= 0x30 && end <= 0x39) || end == 0x5F || end >= 0x80 {
                 return false
             }
         }
-        let word = String(decoding: bytes[i..<i + 5], as: UTF8.self).lowercased()
-        return word == "begin" || word == "start"
+        return matches(String(decoding: bytes[i..<i + length], as: UTF8.self).lowercased())
     }
 
     /// The SQL text only; bound values are never printed.
