@@ -1,4 +1,5 @@
 import Foundation
+public import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
