@@ -74,16 +74,6 @@ public enum PgBouncerDatabase {
         var poolConfiguration = PostgresPool.Configuration()
         poolConfiguration.connectTimeout = .seconds(10)
         configure(&poolConfiguration)
-        let pool = PostgresPool(configuration: poolConfiguration, connection: connection)
-        let runner = Task { try await pool.run() }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body(pool))
-        } catch {
-            result = .failure(error)
-        }
-        runner.cancel()
-        try? await runner.value
-        return try result.get()
+        return try await TestDatabase.withRunningPool(poolConfiguration, connection: connection, body)
     }
 }

@@ -2,6 +2,26 @@ import Foundation
 public import LibPQ
 
 extension TestDatabase {
+    /// Runs `body` with a pool on `connection` whose `run()` runs meanwhile; afterwards `run()` is cancelled
+    /// and awaited (which shuts the pool down).
+    public static func withRunningPool<T>(
+        _ poolConfiguration: PostgresPool.Configuration, connection: PostgresConfiguration,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresPool) async throws -> T
+    ) async throws -> T {
+        let pool = PostgresPool(configuration: poolConfiguration, connection: connection)
+        let runner = Task { try await pool.run() }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(pool))
+        } catch {
+            result = .failure(error)
+        }
+        runner.cancel()
+        try? await runner.value
+        return try result.get()
+    }
+
     /// Runs `body` with a running pool whose connections use a fresh schema of their own (dropped
     /// afterwards) and a unique `application_name` (passed to `body`, to find the pool's backends in
     /// `pg_stat_activity`). The pool is shut down (its `run()` cancelled and awaited) afterwards.
@@ -22,16 +42,12 @@ extension TestDatabase {
         var poolConfiguration = PostgresPool.Configuration()
         poolConfiguration.connectTimeout = .seconds(10)
         configure(&poolConfiguration)
-        let pool = PostgresPool(configuration: poolConfiguration, connection: connection)
-        let runner = Task { try await pool.run() }
         let result: Result<T, any Error>
         do {
-            result = .success(try await body(pool, applicationName))
+            result = .success(try await withRunningPool(poolConfiguration, connection: connection) { try await body($0, applicationName) })
         } catch {
             result = .failure(error)
         }
-        runner.cancel()
-        try? await runner.value
         try? await admin.execute(script: "DROP SCHEMA \"\(schema)\" CASCADE")
         await admin.close()
         return try result.get()

@@ -1,5 +1,6 @@
 import Foundation
 import LibPQ
+import TestSupport
 
 /// One test's corner of the fault cluster: a schema of its own and a unique `application_name`, so the
 /// test finds (and kills) only its own pool's backends in `pg_stat_activity`.
@@ -63,16 +64,13 @@ struct FaultDatabase: Sendable {
         try await createSchema(ddl)
         var configuration = PostgresPool.Configuration()
         configure(&configuration)
-        let pool = PostgresPool(configuration: configuration, connection: try poolConnection())
-        let runner = Task { try await pool.run() }
+        let connection = try poolConnection()
         let result: Result<T, any Error>
         do {
-            result = .success(try await body(pool))
+            result = .success(try await TestDatabase.withRunningPool(configuration, connection: connection, body))
         } catch {
             result = .failure(error)
         }
-        runner.cancel()
-        try? await runner.value
         await dropSchema()
         return try result.get()
     }

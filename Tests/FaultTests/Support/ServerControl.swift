@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,34 +81,10 @@ struct ServerControl: Sendable {
         guard status == 0 else { throw Failure(description: "\(command.joined(separator: " ")) exited with \(status)") }
     }
 
-    /// Runs a command (looked up on PATH) from `/`, output discarded; returns its exit status.
-    ///
-    /// `posix_spawn` and a blocking `waitpid` on a thread of its own, not Foundation's `Process`: on Linux
-    /// its termination handler never ran for `runuser` (left a zombie), which hung the test.
+    /// Runs a command (looked up on PATH) from `/`, output discarded; returns its exit status
+    /// (``Shell/run(_:log:)``: `posix_spawn`, not Foundation's `Process`, whose termination handler never
+    /// ran for `runuser` here).
     static func run(_ command: [String]) async throws -> Int32 {
-        let argv = ["/usr/bin/env", "-C", "/"] + command
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                var actions = posix_spawn_file_actions_t()
-                posix_spawn_file_actions_init(&actions)
-                defer { posix_spawn_file_actions_destroy(&actions) }
-                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-                posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-                posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-                let arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-                defer { for argument in arguments { free(argument) } }
-                var pid: pid_t = 0
-                let spawned = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
-                guard spawned == 0 else {
-                    continuation.resume(throwing: Failure(description: "posix_spawn \(argv[0]) failed: \(spawned)"))
-                    return
-                }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-                // WIFEXITED and WEXITSTATUS are macros Swift cannot call.
-                continuation.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : -1)
-            }
-            thread.start()
-        }
+        try await Shell.run(["-C", "/"] + command)
     }
 }
