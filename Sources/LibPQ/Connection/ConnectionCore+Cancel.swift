@@ -76,13 +76,14 @@ extension ConnectionCore {
         guard headCancelTimer == nil, let head = inflight.first, head.cancelRequested, !head.serverCancelSent,
             !head.inGroup
         else { return }
-        headCancelTimer = loop.schedule(at: monotonicNanoseconds() &+ Self.headStartGrace) { [weak self] in
-            guard let self else { return }
-            self.headCancelTimer = nil
-            guard case .ready = self.state, let head = self.inflight.first, head.cancelRequested,
-                !head.serverCancelSent, !head.inGroup
+        // Strong captures here and below: a weak reference to the core would slow every retain and
+        // release of it for good (see `armTimer`); the timers are cancelled at shutdown.
+        headCancelTimer = loop.schedule(at: monotonicNanoseconds() &+ Self.headStartGrace) { [self] in
+            headCancelTimer = nil
+            guard case .ready = state, let head = inflight.first, head.cancelRequested, !head.serverCancelSent,
+                !head.inGroup
             else { return }
-            self.cancelOnServerIfSafe(head, at: 0)
+            cancelOnServerIfSafe(head, at: 0)
         }
     }
 
@@ -114,20 +115,20 @@ extension ConnectionCore {
         let timeout = configuration.cancelTimeout
         let now = monotonicNanoseconds()
         let nanoseconds = timeout.clampedNanoseconds
-        cancelTimer = loop.schedule(at: now &+ nanoseconds) { [weak self] in self?.cancelTimedOut(timeout) }
+        cancelTimer = loop.schedule(at: now &+ nanoseconds) { [self] in cancelTimedOut(timeout) }
         logger.debug("sending cancel request", metadata: ["psql.cancels.issued": "\(cancelsIssued)"])
         let loop = loop
         BlockingThreads.cancels.submit(
             .init(
                 deadline: now &+ nanoseconds / 2,
-                run: { [weak self] in
+                run: { [self] in
                     var buffer = [CChar](repeating: 0, count: 256)
                     let sent = PQcancel(handle.pointer, &buffer, Int32(buffer.count)) == 1
                     let failure = sent ? nil : buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-                    loop.execute { [weak self] in self?.cancelFinished(failure: failure) }
+                    loop.execute { [self] in cancelFinished(failure: failure) }
                 },
-                expired: { [weak self] in
-                    loop.execute { [weak self] in self?.cancelFinished(failure: "not sent: every cancel thread was busy") }
+                expired: { [self] in
+                    loop.execute { [self] in cancelFinished(failure: "not sent: every cancel thread was busy") }
                 }))
     }
 
