@@ -124,10 +124,19 @@ let package = Package(
             dependencies: ["LibPQ", "Entities", "Sessions"],
             swiftSettings: testSettings
         ),
+        // Entities declared the way an application declares them, for the generic layer's tests (a module
+        // of its own: the entity macros' conformances are then complete when the tests are type-checked).
+        .target(
+            name: "EntityFixtures",
+            dependencies: ["Entities"],
+            path: "Tests/EntityFixtures",
+            swiftSettings: testSettings
+        ),
         .testTarget(
             name: "EntitiesTests",
             dependencies: [
                 "Entities",
+                "EntityFixtures",
                 "EntityMacros",
                 "TestSupport",
                 .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),

@@ -1,16 +1,20 @@
 import Entities
+import EntityFixtures
 import Foundation
 import Testing
 
 // Test entities: a session table with a Vendure custom field, as in a real Vendure 3 migration.
-@Entity("session") @VendureEntity @TableInheritance(column: "type")
+@Entity("session") @TableInheritance(column: "type")
 struct CustomSession {
+    @CreateDateColumn var createdAt: Date?
+    @UpdateDateColumn var updatedAt: Date?
     @Index(unique: true) @Column var token: String
     @Column var expires: Date
     @Column var invalidated: Bool
-    @EntityId(nullable: true) var activeOrderId: Int?
+    @PrimaryGeneratedColumn(registration: .lateID) var id: Int?
+    @Column(nullable: true, registration: .lateForeignID) var activeOrderId: Int?
     @Index @ManyToOne(Order.self) var activeOrder: Order?
-    @EntityId(nullable: true) var activeChannelId: Int?
+    @Column(nullable: true, registration: .lateForeignID) var activeChannelId: Int?
     @Index @ManyToOne(Channel.self) var activeChannel: Channel?
     @Embedded var customFields: UserAgentFields
 }
@@ -33,8 +37,9 @@ struct CustomSession {
     @ManyToOne(User.self, nullable: false, onDelete: .cascade) var owner: User?
 }
 
-@Entity @VendureEntity @Index(["a", "b"], unique: true)
+@Entity @Index(["a", "b"], unique: true)
 struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
+    @PrimaryGeneratedColumn var id: Int?
     @Column var a: String
     @Column var b: String
 }

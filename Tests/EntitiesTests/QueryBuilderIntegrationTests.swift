@@ -1,4 +1,5 @@
 import Entities
+import EntityFixtures
 import Foundation
 import LibPQ
 import TestSupport
@@ -12,7 +13,7 @@ struct QueryBuilderIntegrationTests {
         _ body: (PostgresConnection, _ order: Order, _ channel: Channel, _ user: User) async throws -> Void
     ) async throws {
         try await TestDatabase.withSchema { connection, _ in
-            _ = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
+            _ = try await Migrator(entities: FixtureSchema.entities).migrate(on: connection)
             let order = try await Order.insert(Order(code: "A1", state: "AddingItems")).run(on: connection)
             let channel = try await Channel.insert(Channel(code: "__default_channel__", token: "ch-token")).run(on: connection)
             let user = try await User.insert(User(identifier: "ada@example.com")).run(on: connection)

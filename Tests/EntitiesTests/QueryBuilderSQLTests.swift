@@ -1,4 +1,5 @@
 import Entities
+import EntityFixtures
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
-public import Foundation
+import Entities
+import Foundation
 
 /// Vendure's `Order` (`packages/core/src/entity/order/order.entity.ts`), reduced to the columns sessions
 /// use; those it keeps are declared as Vendure declares them, in Vendure's order.
@@ -7,8 +8,11 @@ public import Foundation
 /// `customerId` column is kept, with its index), `couponCodes`, the addresses, `currencyCode`, the money
 /// columns and `taxZoneId`.
 @Entity
-@VendureEntity
-public struct Order {
+public struct Order: Hashable {
+    /// When the row was created.
+    @CreateDateColumn public var createdAt: Date?
+    /// When the row was last updated.
+    @UpdateDateColumn public var updatedAt: Date?
     /// `Regular`, `Seller` or `Aggregate` (Vendure's `OrderType`).
     @Column(type: "varchar", default: "Regular") public var type: String = "Regular"
     /// The order reference shown to customers; unique.
@@ -19,8 +23,10 @@ public struct Order {
     @Column(default: true) public var active: Bool = true
     /// When the order was placed.
     @Column(nullable: true) @Index public var orderPlacedAt: Date?
+    /// The primary key.
+    @PrimaryGeneratedColumn(registration: .lateID) public var id: Int?
     /// The customer's id (Vendure: `@Index() @ManyToOne(type => Customer) customer` + `@EntityId customerId`).
-    @Index @EntityId(nullable: true) public var customerId: Int?
+    @Index @Column(nullable: true, registration: .lateForeignID) public var customerId: Int?
 }
 
 extension Order {
