@@ -96,8 +96,8 @@ struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
         #expect(CustomSession.column(for: \CustomSession.customFields.userAgent) == "customFieldsUseragent")
         #expect(
             AuthenticatedSession.columnNames == [
-                "authenticationStrategy", "userId", "createdAt", "updatedAt", "token", "expires", "invalidated",
-                "activeOrderId", "activeChannelId", "id",
+                "authenticationStrategy", "userId", "createdAt", "updatedAt", "token", "expires", "invalidated", "id",
+                "activeOrderId", "activeChannelId",
             ])
     }
 
@@ -110,7 +110,7 @@ struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
         authenticated.id = 3
         #expect(
             authenticated.insertValues.map(\.column) == [
-                "token", "expires", "invalidated", "activeOrderId", "activeChannelId", "id", "type",
+                "token", "expires", "invalidated", "id", "activeOrderId", "activeChannelId", "type",
                 "authenticationStrategy", "userId",
             ])
         #expect(authenticated.insertValues.first { $0.column == "type" }?.value as? String == "AuthenticatedSession")
@@ -121,7 +121,7 @@ struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
     @Test func metadataDescribesTheDeclaration() {
         let meta = Order.entityMetadata
         #expect(meta.resolvedTableName == "order")
-        #expect(meta.columns.map(\.name) == ["createdAt", "updatedAt", "type", "code", "state", "active", "orderPlacedAt", "customerId", "id"])
+        #expect(meta.columns.map(\.name) == ["createdAt", "updatedAt", "type", "code", "state", "active", "orderPlacedAt", "id", "customerId"])
         #expect(meta.columns.first { $0.name == "active" }?.defaultValue == .bool(true))
         #expect(AuthenticatedSession.tableName == "session")
         #expect(AuthenticatedSession.discriminatorValue == "AuthenticatedSession")
