@@ -35,6 +35,11 @@ struct SessionRedactionTests {
         dump([Optional(session)], to: &nested)
         #expect(!nested.contains(token) && nested.contains(String(token.prefix(8))))
         #expect(!"\([session])".contains(token) && !String(reflecting: [session]).contains(token))
+        // Nor the entity it holds, printed or dumped on its own.
+        var entity = ""
+        dump(session.entity, to: &entity)
+        #expect(!entity.contains(token) && !"\(session.entity)".contains(token) && !"\(session.session)".contains(token))
+        #expect(!String(reflecting: session.session).contains(token) && entity.contains(String(token.prefix(8))))
     }
 
     @Test func theMirrorHasEveryStoredPropertyWithTheTokenCut() throws {
@@ -43,7 +48,7 @@ struct SessionRedactionTests {
         let labels = mirror.children.compactMap(\.label)
         #expect(labels == [
             "id", "token", "expires", "kind", "activeOrderId", "activeChannelId", "authenticationStrategy", "user",
-            "activeOrder", "activeChannel",
+            "activeOrder", "activeChannel", "customFields",
         ])
         let shown = try #require(mirror.children.first { $0.label == "token" }?.value as? String)
         #expect(shown == SessionToken.redacted(token) && shown.count == 9)

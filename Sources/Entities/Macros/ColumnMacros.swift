@@ -41,7 +41,9 @@ public macro Index(_ columns: [String], name: String? = nil, unique: Bool = fals
 /// unless `nullable: false`, with a foreign key to `Target`'s table. Declare `<property>Id` yourself (a
 /// `@Column`) to choose the column's place and registration; otherwise `@Entity` adds it.
 @attached(peer)
-public macro ManyToOne<Target: Entity>(
+/// (`Target` is left unconstrained for the reason given at ``ChildEntity(_:of:)``; the generated metadata
+/// requires an ``Entity``.)
+public macro ManyToOne<Target>(
     _ target: Target.Type, nullable: Bool = true, onDelete: ReferentialAction = .noAction,
     onUpdate: ReferentialAction = .noAction
 ) = #externalMacro(module: "EntityMacros", type: "MarkerMacro")

@@ -69,10 +69,7 @@ public struct CustomField: Sendable, Hashable {
 
     /// Throws when the value does not fit the field's type.
     func check(_ value: CustomFieldValue?) throws(SessionStoreError) {
-        guard let value else {
-            if !nullable && defaultValue == nil { throw .invalidCustomField(name, "is not nullable and has no default") }
-            return
-        }
+        guard let value else { return }
         switch (type, value) {
         case (.string, .string), (.text, .string), (.int, .int), (.float, .float), (.float, .int), (.boolean, .bool),
             (.datetime, .date):

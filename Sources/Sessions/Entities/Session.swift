@@ -120,3 +120,32 @@ extension Session: PolymorphicEntity {
         }
     }
 }
+
+extension Session: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The id, a token prefix (``SessionToken/redacted(_:)``), the expiry and the relation ids; never the
+    /// whole token, so a session entity (or an ``AnonymousSession`` / ``AuthenticatedSession`` holding one)
+    /// can be logged, printed or dumped.
+    public var description: String {
+        var parts = ["id: \(id.map(String.init) ?? "nil")", "token: \(SessionToken.redacted(token))", "expires: \(expires)"]
+        if invalidated { parts.append("invalidated") }
+        if let activeOrderId { parts.append("activeOrderId: \(activeOrderId)") }
+        if let activeChannelId { parts.append("activeChannelId: \(activeChannelId)") }
+        return "Session(" + parts.joined(separator: ", ") + ")"
+    }
+
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+
+    /// The stored properties, the token cut to its prefix.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "createdAt": createdAt as Any, "updatedAt": updatedAt as Any, "token": SessionToken.redacted(token),
+                "expires": expires, "invalidated": invalidated, "id": id as Any, "activeOrderId": activeOrderId as Any,
+                "activeOrder": activeOrder as Any, "activeChannelId": activeChannelId as Any,
+                "activeChannel": activeChannel as Any, "customFields": customFields,
+            ],
+            displayStyle: .struct)
+    }
+}

@@ -204,7 +204,9 @@ public final class SessionStore: Sendable {
                 var parameters = binds(
                     PostgresTimestamp(now), token, PostgresTimestamp(expires), kind.rawValue, userID, strategy,
                     orderID, channelID)
-                for field in statements.customFields { field.bind(customFields[field.name], to: &parameters) }
+                for field in statements.customFields {
+                    field.bind(customFields[field.name] ?? field.defaultValue, to: &parameters)
+                }
                 rows = try await run(statements.insert.sql, parameters)
             } catch let error as PostgresError where error.sqlState == "23505" && attempt < 3 {
                 // A token collision (2^-256): draw another.
