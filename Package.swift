@@ -56,6 +56,7 @@ let package = Package(
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+                .product(name: "SwiftBasicFormat", package: "swift-syntax"),
             ]
         ),
         .target(
@@ -86,9 +87,7 @@ let package = Package(
                 "LibPQ",
                 "Entities",
                 "Sessions",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -102,6 +101,7 @@ let package = Package(
             name: "LibPQTests",
             dependencies: [
                 "LibPQ", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
@@ -113,6 +113,7 @@ let package = Package(
                 "Sessions",
                 "TestSupport",
                 "Entities",
+                "LibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -121,7 +122,7 @@ let package = Package(
         // The fault suite (issue 13): needs the server scripts/faults starts, and is skipped by scripts/test.
         .testTarget(
             name: "FaultTests",
-            dependencies: ["LibPQ", "Entities", "Sessions"],
+            dependencies: ["LibPQ", "Entities", "Sessions", "TestSupport"],
             swiftSettings: testSettings
         ),
         // Entities declared the way an application declares them, for the generic layer's tests (a module
@@ -139,6 +140,11 @@ let package = Package(
                 "EntityFixtures",
                 "EntityMacros",
                 "TestSupport",
+                "LibPQ",
+                .product(name: "SwiftParser", package: "swift-syntax"),
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
             ],
             swiftSettings: testSettings

@@ -62,7 +62,7 @@ struct EntityAnalysis {
 
 extension EntityAnalysis {
     static let columnAttributes: Set<String> = [
-        "Column", "PrimaryGeneratedColumn", "CreateDateColumn", "UpdateDateColumn", "ManyToOne",
+        "Column", "PrimaryGeneratedColumn", "CreateDateColumn", "UpdateDateColumn", "EntityId", "ManyToOne",
         "Embedded",
     ]
 
@@ -159,7 +159,9 @@ extension EntityAnalysis {
             }
 
             switch kind.simpleName {
-            case "Column":
+            case "Column", "EntityId":
+                // `@EntityId` is a `@Column` holding another entity's id: typed by the Swift type, no
+                // length or default, optionally the primary key.
                 var args: [String] = [#"propertyName: "\#(name)""#]
                 var columnName = name
                 if let n = kind.argument("name") {
@@ -191,6 +193,10 @@ extension EntityAnalysis {
                 }
                 if let u = kind.argument("unique"), u.trimmedDescription != "false" {
                     args.append("isUnique: \(u.trimmedDescription)")
+                }
+                if kind.simpleName == "EntityId", kind.argument("primary")?.booleanLiteralValue == true {
+                    args.append("isPrimary: true")
+                    notePrimary(name, kind, keyType: base.trimmedDescription)
                 }
                 if let r = kind.argument("registration") { args.append("registration: \(r.trimmedDescription)") }
                 analysis.columns.append(

@@ -8,7 +8,7 @@ import Testing
 let entityMacros: [String: any Macro.Type] = [
     "Entity": EntityMacro.self, "ChildEntity": ChildEntityMacro.self,
     "Embeddable": EmbeddableMacro.self, "Column": MarkerMacro.self, "Index": MarkerMacro.self,
-    "ManyToOne": MarkerMacro.self, "PrimaryGeneratedColumn": MarkerMacro.self,
+    "ManyToOne": MarkerMacro.self, "EntityId": MarkerMacro.self, "PrimaryGeneratedColumn": MarkerMacro.self,
     "CreateDateColumn": MarkerMacro.self, "UpdateDateColumn": MarkerMacro.self, "Embedded": MarkerMacro.self,
     "TableInheritance": MarkerMacro.self,
 ]
@@ -90,8 +90,8 @@ func diagnostics(of source: String) -> [String] {
 
     @Test func conflictingAttributesAndLiterals() {
         #expect(
-            diagnostics(of: "@Entity struct S { @PrimaryGeneratedColumn var id: Int?; @Column @PrimaryGeneratedColumn var x: Int? }") == [
-                "'x' cannot be both @Column and @PrimaryGeneratedColumn"
+            diagnostics(of: "@Entity struct S { @PrimaryGeneratedColumn var id: Int?; @Column @EntityId var x: Int }") == [
+                "'x' cannot be both @Column and @EntityId"
             ])
         #expect(diagnostics(of: "@Entity(tableName) struct S { @PrimaryGeneratedColumn var id: Int? }") == ["'name' must be a literal"])
         #expect(
@@ -107,7 +107,7 @@ func diagnostics(of source: String) -> [String] {
                 @CreateDateColumn public var createdAt: Date?
                 @Index(unique: true) @Column public var token: String
                 @PrimaryGeneratedColumn(registration: .deferred(1)) public var id: Int?
-                @Column(nullable: true, registration: .deferred(2)) public var activeOrderId: Int?
+                @EntityId(nullable: true, registration: .deferred(2)) public var activeOrderId: Int?
                 @Index @ManyToOne(Order.self) public var activeOrder: Order?
                 @Embedded public var customFields: CustomSessionFields = .init()
             }

@@ -26,6 +26,15 @@ public macro CreateDateColumn() = #externalMacro(module: "EntityMacros", type: "
 @attached(peer)
 public macro UpdateDateColumn() = #externalMacro(module: "EntityMacros", type: "MarkerMacro")
 
+/// The `@EntityId()` of TypeORM applications: a column holding another entity's id, typed by its Swift type
+/// (`Int` → `integer`, `UUID` → `uuid`), nullable when asked, or the primary key with `primary: true`.
+/// Frameworks that define it register these columns at bootstrap, once their id strategy is known: give
+/// that place with `registration` (see ``ColumnMetadata/Registration``).
+@attached(peer)
+public macro EntityId(
+    nullable: Bool = false, primary: Bool = false, registration: ColumnMetadata.Registration = .decorator
+) = #externalMacro(module: "EntityMacros", type: "MarkerMacro")
+
 /// TypeORM's `@Index()` on a property (a relation property indexes its join column).
 @attached(peer)
 public macro Index(name: String? = nil, unique: Bool = false, where predicate: String? = nil) =

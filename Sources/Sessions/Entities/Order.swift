@@ -26,7 +26,7 @@ public struct Order: Hashable {
     /// The primary key.
     @PrimaryGeneratedColumn(registration: .vendureID) public var id: Int?
     /// The customer's id (Vendure: `@Index() @ManyToOne(type => Customer) customer` + `@EntityId customerId`).
-    @Index @Column(nullable: true, registration: .vendureEntityID) public var customerId: Int?
+    @Index @EntityId(nullable: true, registration: .vendureEntityID) public var customerId: Int?
 }
 
 extension Order: VendureEntity {

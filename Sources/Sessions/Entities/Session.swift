@@ -24,12 +24,12 @@ public struct Session: Hashable {
     @Column public var invalidated: Bool
     /// The primary key.
     @PrimaryGeneratedColumn(registration: .vendureID) public var id: Int?
-    /// The id of the active order, if any (Vendure's `@EntityId`).
-    @Column(nullable: true, registration: .vendureEntityID) public var activeOrderId: Int?
+    /// The id of the active order, if any.
+    @EntityId(nullable: true, registration: .vendureEntityID) public var activeOrderId: Int?
     /// The active order, when loaded.
     @Index @ManyToOne(Order.self) public var activeOrder: Order?
-    /// The id of the active channel, if any (Vendure's `@EntityId`).
-    @Column(nullable: true, registration: .vendureEntityID) public var activeChannelId: Int?
+    /// The id of the active channel, if any.
+    @EntityId(nullable: true, registration: .vendureEntityID) public var activeChannelId: Int?
     /// The active channel, when loaded.
     @Index @ManyToOne(Channel.self) public var activeChannel: Channel?
     /// The custom fields (Vendure's `@Column(type => CustomSessionFields)`). Their columns are configured,
