@@ -16,7 +16,10 @@ public struct PreparedSelect<Root: Entity>: Sendable {
     let positions: [Int]
     /// The row positions of each kind's columns (polymorphic selects).
     let variants: [(type: ObjectIdentifier, positions: [Int])]
-    let joins: [JoinPlan]
+    /// The relations of `Root` itself, their appliers cast once here rather than for every row.
+    let rootJoins: [(applier: JoinApplier<Root>, positions: [Int])]
+    /// The relations of child entities.
+    let childJoins: [JoinPlan]
     /// The row position of the discriminator column, when the table has one and it is selected.
     public let discriminatorIndex: Int?
     /// The row positions of the ``SelectQuery/adding(_:)`` expressions, in the order they were added.
@@ -48,7 +51,11 @@ public struct PreparedSelect<Root: Entity>: Sendable {
             joins.append(
                 JoinPlan(owner: join.owner, applier: join.applier, positions: join.targetColumns.map { joinIndex[$0] ?? -1 }))
         }
-        self.joins = joins
+        rootJoins = joins.compactMap { join in
+            guard join.owner == nil, let applier = join.applier as? JoinApplier<Root> else { return nil }
+            return (applier, join.positions)
+        }
+        childJoins = joins.filter { $0.owner != nil }
         computedColumns = next..<(next + query.computed.count)
         columnCount = next + query.computed.count
     }
@@ -62,10 +69,7 @@ public struct PreparedSelect<Root: Entity>: Sendable {
     public func decode(_ row: PostgresRow) throws -> Root {
         var reader = ColumnReader(row: row, positions: positions)
         var entity = try Root(reading: &reader)
-        for join in joins where join.owner == nil {
-            guard let applier = join.applier as? JoinApplier<Root> else { continue }
-            try applier.apply(&entity, row, join.positions)
-        }
+        for join in rootJoins { try join.applier.apply(&entity, row, join.positions) }
         return entity
     }
 }
@@ -96,12 +100,10 @@ public struct VariantDecoder<Root: PolymorphicEntity> {
             ?? Child.columnNames.map { _ in -1 }
         var reader = ColumnReader(row: row, positions: positions)
         var child = try Child(reading: &reader)
-        for join in prepared.joins {
-            if join.owner == nil, let applier = join.applier as? JoinApplier<Root> {
-                try applier.apply(&child.base, row, join.positions)
-            } else if join.owner == id, let applier = join.applier as? JoinApplier<Child> {
-                try applier.apply(&child, row, join.positions)
-            }
+        for join in prepared.rootJoins { try join.applier.apply(&child.base, row, join.positions) }
+        for join in prepared.childJoins where join.owner == id {
+            guard let applier = join.applier as? JoinApplier<Child> else { continue }
+            try applier.apply(&child, row, join.positions)
         }
         return child
     }
