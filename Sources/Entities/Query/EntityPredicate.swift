@@ -49,7 +49,12 @@ public struct EntityPredicate<Root: Entity>: Sendable {
     public static func joined<Source: Entity, Target: Entity>(
         _ relation: KeyPath<Source, Target?>, _ predicate: EntityPredicate<Target>
     ) -> EntityPredicate {
-        EntityPredicate(.joined(relation: SelectQuery<Source>.propertyName(of: relation), predicate.node))
+        // The relation's alias is its property name: the only relation of `Source` to `Target`, or the one
+        // the key path names.
+        let candidates = EntityTableInfo.relations(of: Source.self).filter { $0.target == Target.self }
+        let name =
+            candidates.count == 1 ? candidates[0].propertyName : SelectQuery<Source>.propertyName(of: relation)
+        return EntityPredicate(.joined(relation: name, predicate.node))
     }
 
     /// `NOT (column = ANY($n))`.
