@@ -22,6 +22,9 @@ let package = Package(
         .library(name: "Entities", targets: ["Entities"]),
         .library(name: "Sessions", targets: ["Sessions"]),
         .executable(name: "sessionctl", targets: ["sessionctl"]),
+        // The Hummingbird 2 integration (issue 16). Its own target: a build of LibPQ, Entities or Sessions
+        // never compiles Hummingbird or SwiftNIO (measured in the README).
+        .library(name: "HummingbirdPostgresSessions", targets: ["HummingbirdPostgresSessions"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -31,6 +34,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax.git", "600.0.1"..<"604.0.0"),
+        // Only for the Hummingbird integration, its example server and their tests. `traits: []` leaves
+        // out Hummingbird's swift-configuration support, which none of them use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -83,6 +91,7 @@ let package = Package(
         .executableTarget(
             name: "sessionctl",
             dependencies: [
+                "EmbeddedPostgres",
                 "LibPQ",
                 "Entities",
                 "Sessions",
@@ -90,6 +99,56 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // A throwaway PostgreSQL cluster in a temporary directory, for `sessionctl demo` and the example
+        // server when DATABASE_URL is unset. Not a product.
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: ["LibPQ"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HummingbirdPostgresSessions",
+            dependencies: [
+                "LibPQ",
+                "Sessions",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The example storefront server (issue 16): the application in a library, so the HTTP tests run
+        // the very server the executable runs.
+        .target(
+            name: "StorefrontExample",
+            dependencies: [
+                "LibPQ",
+                "Entities",
+                "Sessions",
+                "HummingbirdPostgresSessions",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/Storefront/Sources/StorefrontExample",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "storefront",
+            dependencies: [
+                "StorefrontExample",
+                "EmbeddedPostgres",
+                "LibPQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Examples/Storefront/Sources/storefront",
             swiftSettings: strict
         ),
         .target(
@@ -122,6 +181,23 @@ let package = Package(
         .testTarget(
             name: "FaultTests",
             dependencies: ["LibPQ", "Entities", "Sessions"],
+            swiftSettings: testSettings
+        ),
+        // HTTP tests over real sockets: the example server, HummingbirdTesting's live client, a real
+        // PostgreSQL.
+        .testTarget(
+            name: "HummingbirdPostgresSessionsTests",
+            dependencies: [
+                "HummingbirdPostgresSessions",
+                "StorefrontExample",
+                "EmbeddedPostgres",
+                "TestSupport",
+                "LibPQ",
+                "Sessions",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

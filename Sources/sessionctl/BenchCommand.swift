@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddedPostgres
 import Entities
 import Foundation
 import LibPQ
