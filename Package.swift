@@ -22,9 +22,18 @@ let package = Package(
         .library(name: "Entities", targets: ["Entities"]),
         .library(name: "Sessions", targets: ["Sessions"]),
         .executable(name: "sessionctl", targets: ["sessionctl"]),
-        // The Hummingbird 2 integration (issue 16). Its own target: a build of LibPQ, Entities or Sessions
-        // never compiles Hummingbird or SwiftNIO (measured in the README).
+        // The Hummingbird 2 integration (issue 16). Its own target, behind the default trait `Hummingbird`:
+        // a build of LibPQ, Entities or Sessions never compiles Hummingbird or SwiftNIO (measured in the
+        // README).
         .library(name: "HummingbirdPostgresSessions", targets: ["HummingbirdPostgresSessions"]),
+    ],
+    // On by default. A package that uses only LibPQ, Entities or Sessions can leave it out
+    // (`.package(url: ..., from: ..., traits: [])`) and then does not even fetch Hummingbird, SwiftNIO
+    // and their dependencies; without that, they are fetched but never built unless the
+    // HummingbirdPostgresSessions product is used.
+    traits: [
+        .trait(name: "Hummingbird", description: "The Hummingbird 2 integration (HummingbirdPostgresSessions)."),
+        .default(enabledTraits: ["Hummingbird"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -113,8 +122,8 @@ let package = Package(
             dependencies: [
                 "LibPQ",
                 "Sessions",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -128,10 +137,10 @@ let package = Package(
                 "Entities",
                 "Sessions",
                 "HummingbirdPostgresSessions",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Examples/Storefront/Sources/StorefrontExample",
@@ -143,10 +152,10 @@ let package = Package(
                 "StorefrontExample",
                 "EmbeddedPostgres",
                 "LibPQ",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Hummingbird"])),
             ],
             path: "Examples/Storefront/Sources/storefront",
             swiftSettings: strict
@@ -194,8 +203,8 @@ let package = Package(
                 "TestSupport",
                 "LibPQ",
                 "Sessions",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: testSettings
