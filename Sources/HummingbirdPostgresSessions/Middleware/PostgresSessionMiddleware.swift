@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import LibPQ
 import Logging
 public import Sessions
 
@@ -66,7 +67,12 @@ public struct PostgresSessionMiddleware<Context: PostgresSessionRequestContext>:
             }
             channelID = id
             if let current = session, current.activeChannelId != id {
-                session = try await mapper.mappingOutages { try await store.setActiveChannel(id, forToken: current.token) }
+                do {
+                    session = try await mapper.mappingOutages { try await store.setActiveChannel(id, forToken: current.token) }
+                } catch let error as PostgresError where error.sqlState == "23503" {
+                    // The channel was deleted since the resolver read its token (foreign key violation).
+                    throw PostgresSessionError(code: .unknownChannel)
+                }
             }
         }
         let stale = extracted != nil && session == nil
