@@ -116,7 +116,7 @@ public final class PostgresSessionContext: Sendable {
     /// - Parameters:
     ///   - userID: the `user.id` of the user who logged in.
     ///   - authenticationStrategy: the strategy that checked the credentials (default: the store's
-    ///     ``SessionStore/Configuration/defaultAuthenticationStrategy``, `native`).
+    ///     `SessionStore.Configuration.defaultAuthenticationStrategy`, `native`).
     /// - Returns: the new session; its token is sent to the client after the handler returns.
     @discardableResult
     public func logIn(userID: Int, authenticationStrategy: String? = nil) async throws -> CachedSession {

@@ -21,8 +21,10 @@ public struct PostgresSessionAuthenticator<Context: PostgresSessionRequestContex
 
     /// Creates the authenticator.
     ///
-    /// - Parameter identify: the identity of an authenticated session (called only for those), or nil
-    ///   to leave the request unauthenticated.
+    /// - Parameters:
+    ///   - context: the request context type (to help type inference).
+    ///   - identify: the identity of an authenticated session (called only for those), or nil to leave
+    ///     the request unauthenticated.
     public init(
         context: Context.Type = Context.self, identify: @escaping @Sendable (CachedSession, Context) async throws -> Identity?
     ) {
