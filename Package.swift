@@ -47,6 +47,7 @@ let package = Package(
         // out Hummingbird's swift-configuration support, which none of them use.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // `swift package generate-documentation` (scripts/docs); a command plugin, built only when run.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
@@ -75,6 +76,7 @@ let package = Package(
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
                 .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+                .product(name: "SwiftBasicFormat", package: "swift-syntax"),
             ]
         ),
         .target(
@@ -106,9 +108,7 @@ let package = Package(
                 "LibPQ",
                 "Entities",
                 "Sessions",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -126,6 +126,7 @@ let package = Package(
                 "Sessions",
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -136,7 +137,6 @@ let package = Package(
             name: "StorefrontExample",
             dependencies: [
                 "LibPQ",
-                "Entities",
                 "Sessions",
                 "HummingbirdPostgresSessions",
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -172,6 +172,7 @@ let package = Package(
             name: "LibPQTests",
             dependencies: [
                 "LibPQ", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
@@ -183,6 +184,7 @@ let package = Package(
                 "Sessions",
                 "TestSupport",
                 "Entities",
+                "LibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -191,7 +193,15 @@ let package = Package(
         // The fault suite (issue 13): needs the server scripts/faults starts, and is skipped by scripts/test.
         .testTarget(
             name: "FaultTests",
-            dependencies: ["LibPQ", "Entities", "Sessions"],
+            dependencies: ["LibPQ", "Entities", "Sessions", "TestSupport"],
+            swiftSettings: testSettings
+        ),
+        // Entities declared the way an application declares them, for the generic layer's tests (a module
+        // of its own: the entity macros' conformances are then complete when the tests are type-checked).
+        .target(
+            name: "EntityFixtures",
+            dependencies: ["Entities"],
+            path: "Tests/EntityFixtures",
             swiftSettings: testSettings
         ),
         // HTTP tests over real sockets: the example server, HummingbirdTesting's live client, a real
@@ -208,6 +218,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: testSettings
@@ -216,8 +227,14 @@ let package = Package(
             name: "EntitiesTests",
             dependencies: [
                 "Entities",
+                "EntityFixtures",
                 "EntityMacros",
                 "TestSupport",
+                "LibPQ",
+                .product(name: "SwiftParser", package: "swift-syntax"),
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
                 .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
             ],
             swiftSettings: testSettings

@@ -33,7 +33,7 @@ enum EntityDiagnostic: DiagnosticMessage {
         case .twoPrimaryKeys(let first, let second):
             "an entity has one primary column: '\(second)' is declared primary, but '\(first)' already is"
         case .noPrimaryKey(let type):
-            "entity '\(type)' has no primary column; add @VendureEntity or a @PrimaryGeneratedColumn property"
+            "entity '\(type)' has no primary column; add a @PrimaryGeneratedColumn property"
         case .generatedKeyNotOptional(let property):
             "generated primary key '\(property)' must be Optional: it is nil until the database assigns it"
         case .relationNotOptional(let property):

@@ -20,6 +20,9 @@ struct ColumnSpec {
     var metadata: String
     /// Insert the value only when non-nil (a database-generated value).
     var insertOnlyWhenSet: Bool
+    /// Whether the property has a value before decoding (an initial value, or an Optional `var`): decoding
+    /// keeps it when the row does not hold the column.
+    var hasDefault: Bool
 }
 
 struct RelationSpec {
@@ -44,9 +47,8 @@ struct EntityAnalysis {
     var typeName: String
     var access: String?
     var mode: EntityMode
-    var isVendureEntity = false
     var inheritance: (column: String, type: String)?
-    /// Columns in declaration order (Vendure's base columns included, dates first, id last).
+    /// Columns in declaration order.
     var columns: [ColumnSpec] = []
     var relations: [RelationSpec] = []
     var embeddeds: [EmbeddedSpec] = []
@@ -95,9 +97,6 @@ extension EntityAnalysis {
         var typeIndexes: [String] = []
         for attribute in typeAttributes {
             switch attribute.simpleName {
-            case "VendureEntity":
-                analysis.isVendureEntity = true
-                notePrimary("id", attribute, keyType: "Int")
             case "TableInheritance":
                 if case .child = mode { diagnose(attribute, .inheritanceOnChild) }
                 let column = attribute.argument("column")?.stringLiteralValue ?? "type"
@@ -108,16 +107,6 @@ extension EntityAnalysis {
                     typeIndexes.append(index)
                 }
             default: break
-            }
-        }
-        let vendureDates = analysis.isVendureEntity
-        if vendureDates {
-            for name in ["createdAt", "updatedAt"] {
-                analysis.columns.append(
-                    ColumnSpec(
-                        property: name, column: name, swiftType: "Foundation.Date?",
-                        metadata: #"Entities.ColumnMetadata(propertyName: "\#(name)", type: "timestamp", defaultValue: .sql("now()"))"#,
-                        insertOnlyWhenSet: true))
             }
         }
 
@@ -164,13 +153,15 @@ extension EntityAnalysis {
             let isOptional = wrapped != nil
             let base = wrapped ?? type
             let swiftType = type.trimmedDescription
+            let hasDefault = binding.initializer != nil || isOptional
             for index in attributes where index.simpleName == "Index" {
                 if let spec = indexMetadata(index, columns: nil, property: name) { analysis.indexes.append(spec) }
             }
 
             switch kind.simpleName {
             case "Column", "EntityId":
-                let isEntityId = kind.simpleName == "EntityId"
+                // `@EntityId` is a `@Column` holding another entity's id: typed by the Swift type, no
+                // length or default, optionally the primary key.
                 var args: [String] = [#"propertyName: "\#(name)""#]
                 var columnName = name
                 if let n = kind.argument("name") {
@@ -181,10 +172,8 @@ extension EntityAnalysis {
                     columnName = literal
                     args.append(#"name: "\#(literal)""#)
                 }
-                if let explicit = kind.argument("type"), !isEntityId {
+                if let explicit = kind.argument("type") {
                     args.append("type: \(explicit.trimmedDescription)")
-                } else if isEntityId {
-                    args.append(#"type: "integer""#)
                 } else if let sqlType = sqlType(for: base.simpleName) {
                     args.append(#"type: "\#(sqlType)""#)
                 } else {
@@ -202,21 +191,23 @@ extension EntityAnalysis {
                 if let d = kind.argument("default"), !d.isNilLiteral {
                     args.append("defaultValue: \(d.trimmedDescription)")
                 }
-                if isEntityId, let p = kind.argument("primary"), p.booleanLiteralValue == true {
-                    args.append("isPrimary: true")
-                    notePrimary(name, kind, keyType: base.trimmedDescription)
-                }
                 if let u = kind.argument("unique"), u.trimmedDescription != "false" {
                     args.append("isUnique: \(u.trimmedDescription)")
                 }
-                if isEntityId { args.append("registration: .entityId") }
+                if kind.simpleName == "EntityId", kind.argument("primary")?.booleanLiteralValue == true {
+                    args.append("isPrimary: true")
+                    notePrimary(name, kind, keyType: base.trimmedDescription)
+                }
+                if let r = kind.argument("registration") { args.append("registration: \(r.trimmedDescription)") }
                 analysis.columns.append(
                     ColumnSpec(
                         property: name, column: columnName, swiftType: swiftType,
-                        metadata: "Entities.ColumnMetadata(\(args.joined(separator: ", ")))", insertOnlyWhenSet: false))
+                        metadata: "Entities.ColumnMetadata(\(args.joined(separator: ", ")))", insertOnlyWhenSet: false,
+                        hasDefault: hasDefault))
 
             case "PrimaryGeneratedColumn":
                 let strategy = kind.firstUnlabeled?.trimmedDescription ?? ".increment"
+                let registration = kind.argument("registration").map { ", registration: \($0.trimmedDescription)" } ?? ""
                 let isUUID = strategy.hasSuffix("uuid")
                 guard isOptional else {
                     diagnose(type, .generatedKeyNotOptional(property: name))
@@ -227,15 +218,15 @@ extension EntityAnalysis {
                 analysis.columns.append(
                     ColumnSpec(
                         property: name, column: name, swiftType: swiftType,
-                        metadata: #"Entities.ColumnMetadata(propertyName: "\#(name)", type: "\#(sql)", isPrimary: true, generation: \#(isUUID ? ".uuid" : ".increment"))"#,
-                        insertOnlyWhenSet: true))
+                        metadata: #"Entities.ColumnMetadata(propertyName: "\#(name)", type: "\#(sql)", isPrimary: true, generation: \#(isUUID ? ".uuid" : ".increment")\#(registration))"#,
+                        insertOnlyWhenSet: true, hasDefault: true))
 
             case "CreateDateColumn", "UpdateDateColumn":
                 analysis.columns.append(
                     ColumnSpec(
                         property: name, column: name, swiftType: swiftType,
                         metadata: #"Entities.ColumnMetadata(propertyName: "\#(name)", type: "timestamp", defaultValue: .sql("now()"))"#,
-                        insertOnlyWhenSet: isOptional))
+                        insertOnlyWhenSet: isOptional, hasDefault: hasDefault))
 
             case "ManyToOne":
                 guard isOptional else {
@@ -266,13 +257,6 @@ extension EntityAnalysis {
         }
         analysis.indexes += typeIndexes
 
-        if vendureDates {
-            analysis.columns.append(
-                ColumnSpec(
-                    property: "id", column: "id", swiftType: "Int?",
-                    metadata: #"Entities.ColumnMetadata(propertyName: "id", type: "integer", isPrimary: true, generation: .increment, registration: .vendureId)"#,
-                    insertOnlyWhenSet: true))
-        }
         if case .entity = mode, primary == nil, !failed {
             diagnose(structDecl.name, .noPrimaryKey(type: analysis.typeName))
         }

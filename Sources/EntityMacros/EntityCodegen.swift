@@ -76,29 +76,39 @@ extension EntityAnalysis {
             """
     }
 
-    /// The statements decoding the entity's own properties from `row`.
-    var decodeStatements: [String] {
-        var lines: [String] = []
-        if case .child(let parent, _) = mode { lines.append("self.base = try \(parent)(row: row)") }
-        for column in columns {
-            lines.append(
-                #"self.\#(column.property) = try row.decode((\#(column.swiftType)).self, column: "\#(column.column)")"#)
+    /// The statement reading one column into its property from `reader`.
+    static func readStatement(_ column: ColumnSpec) -> String {
+        if column.hasDefault {
+            return #"if let value = try reader.read((\#(column.swiftType)).self, "\#(column.column)") { self.\#(column.property) = value }"#
         }
+        return #"self.\#(column.property) = try reader.required((\#(column.swiftType)).self, "\#(column.column)")"#
+    }
+
+    /// The statements decoding the entity from `reader`, in the order ``visitLines`` visits the columns
+    /// (a positional reader relies on it): own columns, generated join columns, embedded structs, then a
+    /// child's parent.
+    var decodeStatements: [String] {
+        var lines: [String] = columns.map(Self.readStatement)
         for relation in relations where relation.generatesStorage {
             let type = relation.nullable ? "\(relation.target).PrimaryKey?" : "\(relation.target).PrimaryKey"
-            lines.append(#"self.\#(relation.joinColumn) = try row.decode((\#(type)).self, column: "\#(relation.joinColumn)")"#)
+            let spec = ColumnSpec(
+                property: relation.joinColumn, column: relation.joinColumn, swiftType: type, metadata: "",
+                insertOnlyWhenSet: false, hasDefault: relation.nullable)
+            lines.append(Self.readStatement(spec))
         }
         for holder in relationHolders { lines.append("self.\(holder) = nil") }
         for embedded in embeddeds {
-            lines.append(#"self.\#(embedded.property) = try \#(embedded.type)(row: row, prefix: "\#(embedded.prefix)")"#)
+            lines.append(
+                #"self.\#(embedded.property) = try reader.embedded(\#(embedded.type).self, prefix: "\#(embedded.prefix)")"#)
         }
+        if case .child(let parent, _) = mode { lines.append("self.base = try \(parent)(reading: &reader)") }
         return lines
     }
 
     var entityInitDeclaration: DeclSyntax {
         """
-        \(raw: memberAccessPrefix)init(row: LibPQ.PostgresRow) throws {
-            \(raw: decodeStatements.joined(separator: "\n    "))
+        \(raw: memberAccessPrefix)init(reading reader: inout Entities.ColumnReader) throws {
+            \(raw: decodeStatements.isEmpty ? "_ = reader" : decodeStatements.joined(separator: "\n    "))
         }
         """
     }

@@ -90,47 +90,6 @@ public struct ChildEntityMacro: MemberMacro, ExtensionMacro {
     }
 }
 
-/// `@VendureEntity`: adds `id`, `createdAt`, `updatedAt` and the `VendureEntity` conformance; `@Entity`
-/// describes the three columns.
-public struct VendureEntityMacro: MemberMacro, ExtensionMacro {
-    public static func expansion(
-        of node: AttributeSyntax, providingMembersOf declaration: some DeclGroupSyntax,
-        conformingTo protocols: [TypeSyntax], in context: some MacroExpansionContext
-    ) throws -> [DeclSyntax] {
-        guard declaration.is(StructDeclSyntax.self) else {
-            context.diagnose(
-                Diagnostic(
-                    node: node,
-                    message: EntityDiagnostic.notAStruct(macro: "VendureEntity", kind: declaration.kindDescription)))
-            return []
-        }
-        let access = declaration.modifiers.accessLevel.map { $0 + " " } ?? ""
-        return [
-            """
-            /// The primary key (`SERIAL`); nil until the row is inserted.
-            \(raw: access)var id: Int? = nil
-            """,
-            """
-            /// When the row was created (`DEFAULT now()`); nil until the row is inserted.
-            \(raw: access)var createdAt: Foundation.Date? = nil
-            """,
-            """
-            /// When the row was last updated (`DEFAULT now()`); nil until the row is inserted.
-            \(raw: access)var updatedAt: Foundation.Date? = nil
-            """,
-        ]
-    }
-
-    public static func expansion(
-        of node: AttributeSyntax, attachedTo declaration: some DeclGroupSyntax,
-        providingExtensionsOf type: some TypeSyntaxProtocol, conformingTo protocols: [TypeSyntax],
-        in context: some MacroExpansionContext
-    ) throws -> [ExtensionDeclSyntax] {
-        guard declaration.is(StructDeclSyntax.self) else { return [] }
-        return [try ExtensionDeclSyntax("extension \(type.trimmed): Entities.VendureEntity {}")]
-    }
-}
-
 /// `@Embeddable`: see the declaration in the Entities module.
 public struct EmbeddableMacro: ExtensionMacro {
     public static func expansion(
@@ -143,9 +102,7 @@ public struct EmbeddableMacro: ExtensionMacro {
                 declaration, macroName: "Embeddable", mode: .embeddable, context: context)
         else { return [] }
         let access = analysis.memberAccessPrefix
-        let decode = analysis.columns.map {
-            #"self.\#($0.property) = try row.decode((\#($0.swiftType)).self, column: Entities.NamingStrategy.embeddedColumnName(prefix: prefix, "\#($0.column)"))"#
-        }
+        let decode = analysis.columns.map(EntityAnalysis.readStatement)
         let insert = analysis.insertStatements { #"Entities.NamingStrategy.embeddedColumnName(prefix: prefix, "\#($0)")"# }
         let list =
             analysis.columns.isEmpty
@@ -155,8 +112,8 @@ public struct EmbeddableMacro: ExtensionMacro {
                 \(raw: access)static var embeddedColumns: [Entities.ColumnMetadata] {
                     \(raw: list)
                 }
-                \(raw: access)init(row: LibPQ.PostgresRow, prefix: String) throws {
-                    \(raw: decode.isEmpty ? "_ = (row, prefix)" : decode.joined(separator: "\n        "))
+                \(raw: access)init(reading reader: inout Entities.ColumnReader) throws {
+                    \(raw: decode.isEmpty ? "_ = reader" : decode.joined(separator: "\n        "))
                 }
                 \(raw: access)func insertValues(prefix: String) -> [Entities.ColumnValue] {
                     \(raw: insert.isEmpty ? "let" : "var") values: [Entities.ColumnValue] = []

@@ -6,7 +6,6 @@ struct EntityMacrosPlugin: CompilerPlugin {
     let providingMacros: [any Macro.Type] = [
         EntityMacro.self,
         ChildEntityMacro.self,
-        VendureEntityMacro.self,
         EmbeddableMacro.self,
         MarkerMacro.self,
     ]

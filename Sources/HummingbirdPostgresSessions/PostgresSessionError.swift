@@ -1,7 +1,6 @@
 public import HTTPTypes
 public import Hummingbird
 import LibPQ
-import NIOCore
 
 /// A failure the session integration answers with an HTTP status: a fixed, short text and never any
 /// internal detail (no SQL, server message, host name or token).

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EmbeddedPostgres
-import Entities
 import Foundation
 import LibPQ
 import Sessions

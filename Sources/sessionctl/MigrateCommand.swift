@@ -1,5 +1,6 @@
 import ArgumentParser
 import Entities
+import Sessions
 import Foundation
 import LibPQ
 
@@ -41,9 +42,8 @@ struct MigrateCommand: AsyncParsableCommand {
     }
 
     private func migrate(on connection: PostgresConnection) async throws {
-        let migrator = try Migrator(
-            entities: VendureSchema.entities, schema: schema,
-            options: MigrationOptions(allowDestructive: allowDestructive))
+        let migrator = try VendureSchema.migrator(
+            schema: schema, options: MigrationOptions(allowDestructive: allowDestructive))
         if dryRun {
             let plan = try await migrator.plan(on: connection)
             print(plan)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Entities
+import Sessions
 import Foundation
 
 /// `sessionctl schema print|write|check`: the DDL generated from the entity declarations, and the

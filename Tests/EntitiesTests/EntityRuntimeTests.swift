@@ -1,16 +1,20 @@
 import Entities
+import EntityFixtures
 import Foundation
 import Testing
 
 // Test entities: a session table with a Vendure custom field, as in a real Vendure 3 migration.
-@Entity("session") @VendureEntity @TableInheritance(column: "type")
+@Entity("session") @TableInheritance(column: "type")
 struct CustomSession {
+    @CreateDateColumn var createdAt: Date?
+    @UpdateDateColumn var updatedAt: Date?
     @Index(unique: true) @Column var token: String
     @Column var expires: Date
     @Column var invalidated: Bool
-    @EntityId(nullable: true) var activeOrderId: Int?
+    @PrimaryGeneratedColumn(registration: .lateID) var id: Int?
+    @Column(nullable: true, registration: .lateForeignID) var activeOrderId: Int?
     @Index @ManyToOne(Order.self) var activeOrder: Order?
-    @EntityId(nullable: true) var activeChannelId: Int?
+    @Column(nullable: true, registration: .lateForeignID) var activeChannelId: Int?
     @Index @ManyToOne(Channel.self) var activeChannel: Channel?
     @Embedded var customFields: UserAgentFields
 }
@@ -33,8 +37,9 @@ struct CustomSession {
     @ManyToOne(User.self, nullable: false, onDelete: .cascade) var owner: User?
 }
 
-@Entity @VendureEntity @Index(["a", "b"], unique: true)
+@Entity @Index(["a", "b"], unique: true)
 struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
+    @PrimaryGeneratedColumn var id: Int?
     @Column var a: String
     @Column var b: String
 }
@@ -91,8 +96,8 @@ struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
         #expect(CustomSession.column(for: \CustomSession.customFields.userAgent) == "customFieldsUseragent")
         #expect(
             AuthenticatedSession.columnNames == [
-                "authenticationStrategy", "userId", "createdAt", "updatedAt", "token", "expires", "invalidated",
-                "activeOrderId", "activeChannelId", "id",
+                "authenticationStrategy", "userId", "createdAt", "updatedAt", "token", "expires", "invalidated", "id",
+                "activeOrderId", "activeChannelId",
             ])
     }
 
@@ -105,7 +110,7 @@ struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
         authenticated.id = 3
         #expect(
             authenticated.insertValues.map(\.column) == [
-                "token", "expires", "invalidated", "activeOrderId", "activeChannelId", "id", "type",
+                "token", "expires", "invalidated", "id", "activeOrderId", "activeChannelId", "type",
                 "authenticationStrategy", "userId",
             ])
         #expect(authenticated.insertValues.first { $0.column == "type" }?.value as? String == "AuthenticatedSession")
@@ -116,7 +121,7 @@ struct AVeryLongEntityNameThatPostgresWouldTruncateBecauseItIsTooLongX {
     @Test func metadataDescribesTheDeclaration() {
         let meta = Order.entityMetadata
         #expect(meta.resolvedTableName == "order")
-        #expect(meta.columns.map(\.name) == ["createdAt", "updatedAt", "type", "code", "state", "active", "orderPlacedAt", "customerId", "id"])
+        #expect(meta.columns.map(\.name) == ["createdAt", "updatedAt", "type", "code", "state", "active", "orderPlacedAt", "id", "customerId"])
         #expect(meta.columns.first { $0.name == "active" }?.defaultValue == .bool(true))
         #expect(AuthenticatedSession.tableName == "session")
         #expect(AuthenticatedSession.discriminatorValue == "AuthenticatedSession")

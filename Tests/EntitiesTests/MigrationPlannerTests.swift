@@ -1,9 +1,10 @@
 import Entities
+import EntityFixtures
 import Testing
 
 /// The diff rules, against catalogs built by hand (no server).
 @Suite struct MigrationPlannerTests {
-    static let tables = try! SchemaBuilder.tables(for: VendureSchema.entities)
+    static let tables = try! SchemaBuilder.tables(for: FixtureSchema.entities)
 
     /// The catalog PostgreSQL reports after running the generated DDL, written the way `format_type` and
     /// `pg_get_expr` print it.

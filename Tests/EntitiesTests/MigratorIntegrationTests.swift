@@ -1,4 +1,5 @@
 import Entities
+import EntityFixtures
 import Foundation
 import LibPQ
 import TestSupport
@@ -7,7 +8,7 @@ import Testing
 /// The migrator against a real server, each test in a schema of its own.
 @Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
 struct MigratorIntegrationTests {
-    static let tables = try! SchemaBuilder.tables(for: VendureSchema.entities)
+    static let tables = try! SchemaBuilder.tables(for: FixtureSchema.entities)
 
     func logCount(_ connection: PostgresConnection) async throws -> Int {
         try await connection.query("SELECT count(*)::int8 FROM session_migrations").decodeColumn(Int.self)[0]
@@ -55,7 +56,7 @@ struct MigratorIntegrationTests {
 
     @Test func aSecondMigrationAppliesAndLogsNothing() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            let migrator = try Migrator(entities: VendureSchema.entities)
+            let migrator = try Migrator(entities: FixtureSchema.entities)
             let first = try await migrator.migrate(on: connection)
             #expect(first.applied.map(\.sql) == SchemaGenerator.ddl(for: Self.tables))
             #expect(try await logCount(connection) == first.applied.count)
@@ -75,14 +76,14 @@ struct MigratorIntegrationTests {
             try await connection.execute(script: SchemaGenerator.script(SchemaGenerator.ddl(for: Self.tables)))
             try await connection.execute(
                 script: #"ALTER TABLE "session" DROP COLUMN "invalidated"; DROP INDEX "IDX_e5598363000cab9d9116bd5835""#)
-            let result = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
+            let result = try await Migrator(entities: FixtureSchema.entities).migrate(on: connection)
             #expect(
                 result.applied.map(\.sql) == [
                     #"ALTER TABLE "session" ADD "invalidated" boolean NOT NULL"#,
                     #"CREATE INDEX "IDX_e5598363000cab9d9116bd5835" ON "session" ("type") "#,
                 ])
             #expect(try await logCount(connection) == 2)
-            let after = try await Migrator(entities: VendureSchema.entities).plan(on: connection)
+            let after = try await Migrator(entities: FixtureSchema.entities).plan(on: connection)
             #expect(after.isEmpty && after.warnings.isEmpty)
         }
     }
@@ -96,7 +97,7 @@ struct MigratorIntegrationTests {
                     ALTER TABLE "session" ALTER COLUMN "token" TYPE text;
                     INSERT INTO "order" ("code", "state") VALUES ('A1', 'AddingItems')
                     """#)
-            let result = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
+            let result = try await Migrator(entities: FixtureSchema.entities).migrate(on: connection)
             #expect(result.applied.isEmpty)
             #expect(result.plan.warnings.map(\.kind) == [.typeMismatch])
             #expect(result.plan.warnings.first?.object == "token")
@@ -109,10 +110,10 @@ struct MigratorIntegrationTests {
 
     @Test func destructiveStepsNeedTheFlag() async throws {
         try await TestDatabase.withSchema { connection, _ in
-            let withExtra = try SchemaBuilder.tables(for: VendureSchema.entities + [Coupon.self])
+            let withExtra = try SchemaBuilder.tables(for: FixtureSchema.entities + [Coupon.self])
             _ = try await Migrator(tables: withExtra).migrate(on: connection)
             // Coupon is no longer declared; its table stays (tables are never dropped).
-            let plain = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
+            let plain = try await Migrator(entities: FixtureSchema.entities).migrate(on: connection)
             #expect(plain.applied.isEmpty)
             // A column someone adds to a table the migrator created is not the migrator's: left alone, unreported.
             try await connection.execute(script: #"ALTER TABLE "user" ADD "nickname" character varying"#)
@@ -137,7 +138,7 @@ struct MigratorIntegrationTests {
     @Test func twoConcurrentMigrationsCreateEverythingOnce() async throws {
         try await TestDatabase.withSchema { connection, schema in
             let other = try await TestDatabase.connect(schema: schema)
-            let migrator = try Migrator(entities: VendureSchema.entities)
+            let migrator = try Migrator(entities: FixtureSchema.entities)
             async let a = migrator.migrate(on: connection)
             async let b = migrator.migrate(on: other)
             let results = try await [a, b]
@@ -153,19 +154,22 @@ struct MigratorIntegrationTests {
     @Test func aNamedSchemaIsMigratedWhateverTheSearchPath() async throws {
         try await TestDatabase.withSchema { connection, schema in
             try await connection.execute(script: "SET search_path TO public")
-            let result = try await Migrator(entities: VendureSchema.entities, schema: schema).migrate(on: connection)
+            let result = try await Migrator(entities: FixtureSchema.entities, schema: schema).migrate(on: connection)
             #expect(!result.applied.isEmpty)
             #expect(try await connection.query("SELECT current_setting('search_path')").decodeColumn(String.self) == ["public"])
             let catalog = try await CatalogReader.read(schema: schema, on: connection)
             #expect(catalog.tables["session"] != nil && catalog.tables["session_migrations"] != nil)
-            let plan = try await Migrator(entities: VendureSchema.entities, schema: schema).plan(on: connection)
+            let plan = try await Migrator(entities: FixtureSchema.entities, schema: schema).plan(on: connection)
             #expect(plan.isEmpty)
         }
     }
 }
 
 /// An entity declared once and then dropped from the declaration.
-@Entity @VendureEntity
+@Entity
 struct Coupon {
+    @CreateDateColumn var createdAt: Date?
+    @UpdateDateColumn var updatedAt: Date?
     @Index(unique: true) @Column var code: String
+    @PrimaryGeneratedColumn(registration: .lateID) var id: Int?
 }

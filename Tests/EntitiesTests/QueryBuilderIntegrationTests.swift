@@ -1,4 +1,5 @@
 import Entities
+import EntityFixtures
 import Foundation
 import LibPQ
 import TestSupport
@@ -12,7 +13,7 @@ struct QueryBuilderIntegrationTests {
         _ body: (PostgresConnection, _ order: Order, _ channel: Channel, _ user: User) async throws -> Void
     ) async throws {
         try await TestDatabase.withSchema { connection, _ in
-            _ = try await Migrator(entities: VendureSchema.entities).migrate(on: connection)
+            _ = try await Migrator(entities: FixtureSchema.entities).migrate(on: connection)
             let order = try await Order.insert(Order(code: "A1", state: "AddingItems")).run(on: connection)
             let channel = try await Channel.insert(Channel(code: "__default_channel__", token: "ch-token")).run(on: connection)
             let user = try await User.insert(User(identifier: "ada@example.com")).run(on: connection)
@@ -125,6 +126,69 @@ struct QueryBuilderIntegrationTests {
             #expect(try await AuthenticatedSession.update().set(\.authenticationStrategy, to: "oauth").run(on: connection) == 1)
             #expect(try await AnonymousSession.delete().run(on: connection) == 1)
             #expect(try await Session.select().all(on: connection).map(\.token) == ["auth"])
+        }
+    }
+
+    /// Statements built once and run with binds: a write whose rows come back with their relations (one
+    /// round trip), a polymorphic partial select decoded by position, a locked batch delete.
+    @Test func preparedTemplatesRoundTrip() async throws {
+        try await withData { connection, order, _, user in
+            let token = QueryParameter<String>(1)
+            let insert = try SelectQuery<Session>(
+                from: AuthenticatedSession.values().set(\.token, to: token).set(\.expires, to: QueryParameter<Date>(2))
+                    .set(\.invalidated, to: SQLLiteral.false).set(\.userId, to: QueryParameter<Int?>(3))
+                    .set(\.authenticationStrategy, to: QueryParameter<String>(4))
+                    .set(\.activeOrderId, to: QueryParameter<Int?>(5))
+            )
+            .includingVariantColumns()
+            .join(\AuthenticatedSession.user, selecting: [\.identifier])
+            .join(\.activeOrder, selecting: [\.code, \.state])
+            .prepare()
+            var binds = PostgresBindings()
+            binds.append("prepared")
+            binds.append(Self.later)
+            binds.append(user.id)
+            binds.append("native")
+            binds.append(order.id)
+            let rows = try await connection.query(insert.query(binds: binds))
+            guard case .authenticated(let created) = try insert.decodeVariant(rows[0]) else {
+                Issue.record("not decoded as authenticated")
+                return
+            }
+            #expect(created.token == "prepared" && created.authenticationStrategy == "native" && created.id != nil)
+            #expect(created.user?.identifier == "ada@example.com" && created.user?.id == user.id)
+            // A partial join leaves the other properties at their defaults.
+            #expect(created.activeOrder?.code == "A1" && created.activeOrder?.state == "AddingItems")
+            #expect(created.activeOrder?.createdAt == nil && created.activeOrder?.type == "Regular")
+
+            // Read back by a prepared, partial, polymorphic lookup with a condition on a joined relation.
+            let lookup = try Session.select().selecting([\.token, \.expires, \.invalidated, \.id]).includingVariantColumns()
+                .join(\AuthenticatedSession.user, selecting: [\.identifier])
+                .where(\.token == token && .joined(\AuthenticatedSession.user, .isNull(\User.deletedAt)))
+                .prepare()
+            var tokenBind = PostgresBindings()
+            tokenBind.append("prepared")
+            let found = try await connection.query(lookup.query(binds: tokenBind))
+            #expect(found.count == 1)
+            let decoded = try lookup.decodeVariant(found[0])
+            #expect(decoded.kind == .authenticated && decoded.session.token == "prepared")
+            #expect(decoded.session.createdAt == nil && decoded.session.activeOrderId == nil)  // not selected
+            // A required column left out of the select is a decoding error, not a made-up value.
+            let tooFew = try Session.select().selecting([\.token]).includingVariantColumns().where(\.token == token).prepare()
+            let tooFewRows = try await connection.query(tooFew.query(binds: tokenBind))
+            #expect(throws: PostgresError.self) { try tooFew.decodeVariant(tooFewRows[0]) }
+            _ = try await connection.query("UPDATE \"user\" SET \"deletedAt\" = now()")
+            #expect(try await connection.query(lookup.query(binds: tokenBind)).isEmpty)
+
+            // A batch delete that skips locked rows, returning the tokens.
+            let batch = Session.select().selecting([\.id]).where(\.expires > QueryParameter<Date>(1))
+                .limit(QueryParameter<Int>(2)).locking(.forUpdate, skipLocked: true)
+            let delete = try SelectQuery<Session>(from: Session.delete().where(.in(\.id, batch))).selecting([\.token]).prepare()
+            var deleteBinds = PostgresBindings()
+            deleteBinds.append(Date(timeIntervalSince1970: 0))
+            deleteBinds.append(10)
+            let deleted = try await connection.query(delete.query(binds: deleteBinds)).decodeColumn(String.self)
+            #expect(deleted == ["prepared"])
         }
     }
 }

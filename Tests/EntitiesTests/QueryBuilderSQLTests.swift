@@ -1,11 +1,12 @@
 import Entities
+import EntityFixtures
 import Foundation
 import Testing
 
 /// The exact SQL the builder writes (no server): stable text, every value a bind.
 @Suite struct QueryBuilderSQLTests {
     static let sessionColumns =
-        #""session"."createdAt", "session"."updatedAt", "session"."token", "session"."expires", "session"."invalidated", "session"."activeOrderId", "session"."activeChannelId", "session"."id", "session"."type""#
+        #""session"."createdAt", "session"."updatedAt", "session"."token", "session"."expires", "session"."invalidated", "session"."id", "session"."activeOrderId", "session"."activeChannelId", "session"."type""#
 
     @Test func selectByToken() throws {
         let query = try Session.select().where(\.token == "abc").limit(1).build()
@@ -20,12 +21,59 @@ import Testing
         #expect(Session.select().where(.in(\.id, [1])).sql == Session.select().where(.in(\.id, [1, 2, 3])).sql)
     }
 
-    @Test func joinsAliasTheRelatedColumns() {
+    @Test func joinsQualifyTheRelatedColumnsWithTheRelation() {
         let sql = Session.select().join(\.activeOrder).join(\.activeChannel).where(\.token == "t").sql
         #expect(
             sql
-                == #"SELECT \#(Self.sessionColumns), "activeOrder"."createdAt" AS "activeOrder.createdAt", "activeOrder"."updatedAt" AS "activeOrder.updatedAt", "activeOrder"."type" AS "activeOrder.type", "activeOrder"."code" AS "activeOrder.code", "activeOrder"."state" AS "activeOrder.state", "activeOrder"."active" AS "activeOrder.active", "activeOrder"."orderPlacedAt" AS "activeOrder.orderPlacedAt", "activeOrder"."customerId" AS "activeOrder.customerId", "activeOrder"."id" AS "activeOrder.id", "activeChannel"."createdAt" AS "activeChannel.createdAt", "activeChannel"."updatedAt" AS "activeChannel.updatedAt", "activeChannel"."code" AS "activeChannel.code", "activeChannel"."token" AS "activeChannel.token", "activeChannel"."id" AS "activeChannel.id" FROM "session" LEFT JOIN "order" AS "activeOrder" ON "activeOrder"."id" = "session"."activeOrderId" LEFT JOIN "channel" AS "activeChannel" ON "activeChannel"."id" = "session"."activeChannelId" WHERE "session"."token" = $1"#
+                == #"SELECT \#(Self.sessionColumns), "activeOrder"."createdAt", "activeOrder"."updatedAt", "activeOrder"."type", "activeOrder"."code", "activeOrder"."state", "activeOrder"."active", "activeOrder"."orderPlacedAt", "activeOrder"."id", "activeOrder"."customerId", "activeChannel"."createdAt", "activeChannel"."updatedAt", "activeChannel"."code", "activeChannel"."token", "activeChannel"."id" FROM "session" LEFT JOIN "order" "activeOrder" ON "activeOrder"."id" = "session"."activeOrderId" LEFT JOIN "channel" "activeChannel" ON "activeChannel"."id" = "session"."activeChannelId" WHERE "session"."token" = $1"#
         )
+    }
+
+    /// A statement built once: `$n` parameters, constants, a partial select, a condition on a joined
+    /// relation, a lock, a computed column, and the rows of a write read back with their relations.
+    @Test func templatesWithParametersLocksAndWrittenRows() throws {
+        let token = QueryParameter<String>(1)
+        let lookup = try Session.select()
+            .selecting([\.token, \.id])
+            .join(\AuthenticatedSession.user, selecting: [\.identifier])
+            .where(\.token == token && \.invalidated == SQLLiteral.false && .joined(\AuthenticatedSession.user, .isNull(\User.deletedAt)))
+            .adding("length(\(\.token))")
+            .prepare()
+        #expect(
+            lookup.sql
+                == #"SELECT "session"."token", "session"."id", "session"."type", "session"."authenticationStrategy", "session"."userId", "user"."identifier", "user"."id", length("session"."token") FROM "session" LEFT JOIN "user" "user" ON "user"."id" = "session"."userId" WHERE (("session"."token" = $1 AND "session"."invalidated" = false) AND "user"."deletedAt" IS NULL)"#)
+        #expect(lookup.computedColumns == 7..<8 && lookup.columnCount == 8 && lookup.discriminatorIndex == 2)
+
+        let batch = Session.select().selecting([\.id]).where(\.expires <= QueryParameter<Date>(1))
+            .limit(QueryParameter<Int>(2)).locking(.forUpdate, skipLocked: true)
+        #expect(
+            batch.sql == #"SELECT "session"."id" FROM "session" WHERE "session"."expires" <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED"#)
+
+        let update = Session.update().set(\.invalidated, to: SQLLiteral.true).where(\.token == token)
+        let written = SelectQuery<Session>(from: update).selecting([\.token]).join(\.activeOrder, selecting: [\.code])
+        #expect(
+            written.sql
+                == #"WITH "session" AS (UPDATE "session" SET "invalidated" = true WHERE "session"."token" = $1 RETURNING *) SELECT "session"."token", "activeOrder"."code", "activeOrder"."id" FROM "session" LEFT JOIN "order" "activeOrder" ON "activeOrder"."id" = "session"."activeOrderId""#)
+        let insert = AuthenticatedSession.values().set(\.token, to: token).set(\.userId, to: QueryParameter<Int?>(2))
+        #expect(insert.sql.hasPrefix(#"INSERT INTO "session" ("type", "token", "userId") VALUES ('AuthenticatedSession', $1, $2) RETURNING "#))
+        #expect(
+            Session.delete().where(.in(\.id, batch)).sql
+                == #"DELETE FROM "session" WHERE "session"."id" IN (SELECT "session"."id" FROM "session" WHERE "session"."expires" <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"#)
+    }
+
+    @Test func templatesRejectBoundValuesAndUnjoinedRelations() {
+        // Bound values and `$n` parameters would clash.
+        #expect(throws: EntityQueryError.self) {
+            try Session.select().where(\.token == QueryParameter<String>(1) && \.invalidated == false).build()
+        }
+        // A prepared statement takes its values as parameters.
+        #expect(throws: EntityQueryError.self) { try Session.select().where(\.token == "t").prepare() }
+        // A condition on a relation the statement does not join.
+        #expect(throws: EntityQueryError.self) {
+            try Session.select().where(.joined(\AuthenticatedSession.user, .isNull(\User.deletedAt))).build()
+        }
+        // Rows written to another table.
+        #expect(throws: EntityQueryError.self) { try SelectQuery<Session>(from: Order.delete()).build() }
     }
 
     @Test func predicatesComposeWithParentheses() {
@@ -46,16 +94,16 @@ import Testing
     @Test func aChildEntityFiltersOnItsDiscriminator() throws {
         let query = try AuthenticatedSession.select().where(\.userId == 7).build()
         #expect(query.sql.hasPrefix(#"SELECT "session"."authenticationStrategy", "session"."userId", "session"."createdAt""#))
-        #expect(query.sql.hasSuffix(#"FROM "session" WHERE "session"."type" = $1 AND "session"."userId" = $2"#))
+        #expect(query.sql.hasSuffix(#"FROM "session" WHERE "session"."type" = 'AuthenticatedSession' AND "session"."userId" = $1"#))
         #expect(
-            AuthenticatedSession.delete().sql == #"DELETE FROM "session" WHERE "session"."type" = $1"#)
+            AuthenticatedSession.delete().sql == #"DELETE FROM "session" WHERE "session"."type" = 'AuthenticatedSession'"#)
     }
 
     @Test func insertUpdateDelete() throws {
         let insert = Session.insert(Session(token: "t", expires: Date(timeIntervalSince1970: 0)))
         #expect(
             insert.sql
-                == #"INSERT INTO "session" ("token", "expires", "invalidated", "activeOrderId", "activeChannelId", "type") VALUES ($1, $2, $3, $4, $5, $6) RETURNING "createdAt", "updatedAt", "token", "expires", "invalidated", "activeOrderId", "activeChannelId", "id", "type""#
+                == #"INSERT INTO "session" ("token", "expires", "invalidated", "activeOrderId", "activeChannelId", "type") VALUES ($1, $2, $3, $4, $5, $6) RETURNING "createdAt", "updatedAt", "token", "expires", "invalidated", "id", "activeOrderId", "activeChannelId", "type""#
         )
         #expect(
             Session.update().set(\.expires, to: Date()).set(\.invalidated, to: true).where(\.id == 3).sql

@@ -6,12 +6,16 @@ import Testing
 /// its token, never the whole token.
 struct SessionRedactionTests {
     private static func session(token: String) -> CachedSession {
-        CachedSession(
+        var user = User(identifier: "alice@example.com", verified: true)
+        user.id = 5
+        var order = Order(code: "ORD-1", state: "AddingItems")
+        order.id = 3
+        var channel = Channel(code: "__default_channel__", token: "channel-token")
+        channel.id = 1
+        return CachedSession(
             id: 7, token: token, expires: Date(timeIntervalSince1970: 1_750_000_000), kind: .authenticated,
-            activeOrderId: 3, activeChannelId: 1, authenticationStrategy: "native",
-            user: CachedSession.User(id: 5, identifier: "alice@example.com", verified: true),
-            activeOrder: CachedSession.ActiveOrder(id: 3, code: "ORD-1", state: "AddingItems"),
-            activeChannel: CachedSession.ActiveChannel(id: 1, code: "__default_channel__", token: "channel-token"))
+            activeOrderId: 3, activeChannelId: 1, authenticationStrategy: "native", user: user, activeOrder: order,
+            activeChannel: channel)
     }
 
     @Test func dumpShowsTheTokenPrefixOnly() {
@@ -31,6 +35,11 @@ struct SessionRedactionTests {
         dump([Optional(session)], to: &nested)
         #expect(!nested.contains(token) && nested.contains(String(token.prefix(8))))
         #expect(!"\([session])".contains(token) && !String(reflecting: [session]).contains(token))
+        // Nor the entity it holds, printed or dumped on its own.
+        var entity = ""
+        dump(session.entity, to: &entity)
+        #expect(!entity.contains(token) && !"\(session.entity)".contains(token) && !"\(session.session)".contains(token))
+        #expect(!String(reflecting: session.session).contains(token) && entity.contains(String(token.prefix(8))))
     }
 
     @Test func theMirrorHasEveryStoredPropertyWithTheTokenCut() throws {
@@ -39,7 +48,7 @@ struct SessionRedactionTests {
         let labels = mirror.children.compactMap(\.label)
         #expect(labels == [
             "id", "token", "expires", "kind", "activeOrderId", "activeChannelId", "authenticationStrategy", "user",
-            "activeOrder", "activeChannel",
+            "activeOrder", "activeChannel", "customFields",
         ])
         let shown = try #require(mirror.children.first { $0.label == "token" }?.value as? String)
         #expect(shown == SessionToken.redacted(token) && shown.count == 9)

@@ -21,6 +21,12 @@ struct StoreBench: AsyncParsableCommand {
     var loops: Int?
     @Option(help: "PostgresPool packingDepth (read-only lookups on a connection before spreading).")
     var packingDepth: Int = 8
+    @Option(help: "Only these workloads, comma-separated (lookup-miss, lookup-hit, create, set-active-order, cleanup); default all. scripts/bench --instructions counts lookup-miss alone.")
+    var workloads: String?
+
+    func runs(_ workload: String) -> Bool {
+        workloads.map { $0.split(separator: ",").contains(Substring(workload)) } ?? true
+    }
 
     func validate() throws {
         guard concurrency > 0, seconds > 0, poolConnections > 0, loops ?? 1 > 0, packingDepth > 0 else {
@@ -56,25 +62,34 @@ struct StoreBench: AsyncParsableCommand {
         ).decodeColumn(String.self)
         guard !tokens.isEmpty else { throw ValidationError("no live sessions: run through scripts/bench") }
         let hot = Array(tokens.prefix(10_000))
-        for token in hot { _ = try await cached.session(forToken: token) }  // warm the cache
+        if runs("lookup-hit") { for token in hot { _ = try await cached.session(forToken: token) } }  // warm the cache
 
         print("# StoreBench \(Date()), concurrency \(concurrency), \(seconds)s per workload, \(tokens.count) tokens")
         var results: [(String, Cell)] = []
-        results.append(("lookup-miss", try await drive(seconds) { rng in
-            _ = try await uncached.session(forToken: tokens[Int.random(in: 0..<tokens.count, using: &rng)])
-        }))
-        results.append(("lookup-hit", try await drive(seconds) { rng in
-            _ = try await cached.session(forToken: hot[Int.random(in: 0..<hot.count, using: &rng)])
-        }))
-        results.append(("create", try await drive(seconds) { _ in
-            _ = try await uncached.createAnonymousSession(activeChannel: 1)
-        }))
+        if runs("lookup-miss") {
+            results.append(("lookup-miss", try await drive(seconds) { rng in
+                _ = try await uncached.session(forToken: tokens[Int.random(in: 0..<tokens.count, using: &rng)])
+            }))
+        }
+        if runs("lookup-hit") {
+            results.append(("lookup-hit", try await drive(seconds) { rng in
+                _ = try await cached.session(forToken: hot[Int.random(in: 0..<hot.count, using: &rng)])
+            }))
+        }
+        if runs("create") {
+            results.append(("create", try await drive(seconds) { _ in
+                _ = try await uncached.createAnonymousSession(activeChannel: 1)
+            }))
+        }
         let orders = self.orders
-        results.append(("set-active-order", try await drive(seconds) { rng in
-            _ = try await uncached.setActiveOrder(
-                Int.random(in: 1...orders, using: &rng), forToken: tokens[Int.random(in: 0..<tokens.count, using: &rng)])
-        }))
+        if runs("set-active-order") {
+            results.append(("set-active-order", try await drive(seconds) { rng in
+                _ = try await uncached.setActiveOrder(
+                    Int.random(in: 1...orders, using: &rng), forToken: tokens[Int.random(in: 0..<tokens.count, using: &rng)])
+            }))
+        }
         for (name, cell) in results { print(cell.line(workload: name, concurrency: concurrency)) }
+        guard runs("cleanup") else { return }
 
         // Cleanup of `expired` expired sessions while lookups (cache misses) run.
         let insertStart = ContinuousClock.now
@@ -105,8 +120,10 @@ struct StoreBench: AsyncParsableCommand {
         print("# cleanup removed \(removed) sessions in \(cleanupTime) (batch \(batchSize)) while lookups ran")
         print(String(format: "RATIO workload=lookup-p99-during-cleanup concurrency=%d vs=without-cleanup value=%.2f",
                      concurrency, during.p99 / max(baseline.p99, 1)))
-        print(String(format: "RATIO workload=lookup-hit concurrency=%d vs=lookup-miss value=%.2f",
-                     concurrency, results[1].1.opsPerSecond / max(results[0].1.opsPerSecond, 1)))
+        if results.count > 1, results[0].0 == "lookup-miss", results[1].0 == "lookup-hit" {
+            print(String(format: "RATIO workload=lookup-hit concurrency=%d vs=lookup-miss value=%.2f",
+                         concurrency, results[1].1.opsPerSecond / max(results[0].1.opsPerSecond, 1)))
+        }
     }
 
     struct Cell {

@@ -1,5 +1,5 @@
-// The decorators of TypeORM (and Vendure's), as Swift macros. `@Entity`, `@ChildEntity`, `@VendureEntity`
-// and `@Embeddable` generate code; the others only mark declarations for them to read.
+// The decorators of TypeORM, as Swift macros. `@Entity`, `@ChildEntity` and `@Embeddable` generate code;
+// the others only mark declarations for them to read.
 
 /// TypeORM's `@Entity()`: a struct stored as a table row. The table is named `name`, or TypeORM's
 /// snake case of the type name (`AnonymousSession` → `anonymous_session`).
@@ -9,7 +9,7 @@
 @attached(member, names: arbitrary)
 @attached(
     extension, conformances: Entity,
-    names: named(PrimaryKey), named(entityMetadata), named(init(row:)), named(insertValues), named(column(for:)),
+    names: named(PrimaryKey), named(entityMetadata), named(init(reading:)), named(insertValues), named(column(for:)),
     named(visitColumns))
 public macro Entity(_ name: String? = nil) = #externalMacro(module: "EntityMacros", type: "EntityMacro")
 
@@ -22,24 +22,21 @@ public macro Entity(_ name: String? = nil) = #externalMacro(module: "EntityMacro
 @attached(member, names: named(base), arbitrary)
 @attached(
     extension, conformances: ChildEntity,
-    names: named(Parent), named(PrimaryKey), named(discriminatorValue), named(entityMetadata), named(init(row:)),
+    names: named(Parent), named(PrimaryKey), named(discriminatorValue), named(entityMetadata), named(init(reading:)),
     named(insertValues), named(column(for:)), named(visitColumns))
-public macro ChildEntity<P: Entity>(_ discriminatorValue: String? = nil, of parent: P.Type) =
+///
+/// `P` is not constrained to ``Entity`` here (the generated `Parent` typealias is): a constraint on the
+/// attribute makes the compiler check the parent's conformance while it expands the child's macros, and
+/// when that check leads back to the child (an extension of the parent naming it), the child's conformance
+/// silently goes missing.
+public macro ChildEntity<P>(_ discriminatorValue: String? = nil, of parent: P.Type) =
     #externalMacro(module: "EntityMacros", type: "ChildEntityMacro")
 
-/// Vendure's `VendureEntity` base class: adds `id` (`SERIAL` primary key), `createdAt` and `updatedAt`
-/// (`TIMESTAMP NOT NULL DEFAULT now()`), each `nil` until the database fills it in. The columns take the
-/// places Vendure gives them: the dates first, `id` after the entity's own columns.
-@attached(member, names: named(id), named(createdAt), named(updatedAt))
-@attached(extension, conformances: VendureEntity)
-public macro VendureEntity() = #externalMacro(module: "EntityMacros", type: "VendureEntityMacro")
-
-/// TypeORM's embedded entity (`@Column(type => CustomSessionFields)`), as used for Vendure's custom fields:
-/// a struct whose `@Column` properties are stored in the table of the entity that holds it, under
+/// TypeORM's embedded entity (`@Column(type => Address)`): a struct whose `@Column` properties are stored in the table of the entity that holds it, under
 /// prefixed names (see ``Embedded(prefix:)``).
 @attached(
     extension, conformances: Embeddable,
-    names: named(embeddedColumns), named(init(row:prefix:)), named(insertValues(prefix:)), named(visitColumns))
+    names: named(embeddedColumns), named(init(reading:)), named(insertValues(prefix:)), named(visitColumns))
 public macro Embeddable() = #externalMacro(module: "EntityMacros", type: "EmbeddableMacro")
 
 /// A property holding an ``Embeddable()`` struct. Its columns are named `camelCase(prefix) +

@@ -6,7 +6,7 @@
 ///   foreign keys come last, so the tables they reference exist;
 /// - an existing column is never altered: a type, nullability or default difference is a warning;
 ///   likewise a declared index, constraint or primary key that exists with another shape;
-/// - columns nothing declares are left alone without a word (a full Vendure `order` table has many);
+/// - columns nothing declares are left alone without a word (a table shared with an application that declares more of it has many);
 ///   indexes and constraints nothing declares are left alone with an ``MigrationWarning/Kind/unknownObject``
 ///   warning, unless the migrator itself created them;
 /// - what the migrator created earlier (its log says so) and the declaration no longer has is dropped only

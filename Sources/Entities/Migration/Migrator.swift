@@ -11,7 +11,7 @@ public import Logging
 /// first committed, finds nothing to do and applies nothing. A second run is a no-op.
 ///
 /// ```swift
-/// let migrator = try Migrator(entities: VendureSchema.entities)
+/// let migrator = try Migrator(entities: [Article.self, Author.self])
 /// let result = try await migrator.migrate(on: connection)
 /// print(result.plan)
 /// ```

@@ -7,8 +7,7 @@ public struct EntityMetadata: Sendable {
     public var explicitTableName: String?
     /// How the entity takes part in single-table inheritance.
     public var inheritance: Inheritance
-    /// The columns the entity's own properties hold (for a child: only the child's), in declaration order;
-    /// the columns of ``VendureEntity()`` included.
+    /// The columns the entity's own properties hold (for a child: only the child's), in declaration order.
     public var columns: [ColumnMetadata]
     /// The many-to-one relations.
     public var relations: [RelationMetadata]
@@ -106,18 +105,26 @@ public struct ColumnMetadata: Sendable, Hashable {
         case uuid
     }
 
-    /// When a column is registered with TypeORM, which fixes its place in `CREATE TABLE`: decorated columns
-    /// first (a parent's, then its children's), then Vendure's deferred ones (the base `id`, then the
-    /// `@EntityId` columns, which Vendure registers at bootstrap once the id strategy is known).
-    public enum Registration: Int, Sendable, Hashable, Comparable {
-        /// A column decorator evaluated when the class is loaded.
-        case decorator
-        /// Vendure's `@PrimaryGeneratedId()` on `VendureEntity.id`.
-        case vendureId
-        /// Vendure's `@EntityId()`.
-        case entityId
+    /// When a column is registered with TypeORM, which fixes its place in `CREATE TABLE`. Column decorators
+    /// run as the class is loaded, so those columns come first, in declaration order (a parent's, then its
+    /// children's). A framework built on TypeORM may register columns later, at bootstrap (for instance an
+    /// id column whose type depends on a configured id strategy); those follow, in the order of their
+    /// ``deferred(_:)`` rank, and within one rank parent first.
+    ///
+    /// `@Column(registration: .deferred(1))` and `@PrimaryGeneratedColumn(registration: ...)` set it; a
+    /// module can name its ranks (`extension ColumnMetadata.Registration { static let lateID = deferred(1) }`)
+    /// and use the names in its declarations.
+    public struct Registration: Sendable, Hashable, Comparable {
+        /// The rank: 0 for decorators, higher ranks later.
+        public let rank: Int
 
-        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+        /// A column decorator evaluated when the class is loaded (the default).
+        public static let decorator = Registration(rank: 0)
+
+        /// A column registered after every decorator, at bootstrap; `rank` (1 or more) orders such columns.
+        public static func deferred(_ rank: Int) -> Registration { Registration(rank: max(1, rank)) }
+
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
     }
 }
 

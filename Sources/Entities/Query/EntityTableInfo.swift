@@ -48,7 +48,7 @@ extension PostgresQuery {
 }
 
 /// The `WHERE` clause shared by select, update and delete: the user's condition, and for a child entity
-/// the discriminator test (`"session"."type" = $n`).
+/// the discriminator test (`"session"."type" = 'AuthenticatedSession'`, a constant).
 struct WhereClause<Root: Entity>: Sendable {
     var predicate: EntityPredicate<Root>?
 
@@ -56,16 +56,21 @@ struct WhereClause<Root: Entity>: Sendable {
         predicate = predicate.map { $0 && condition } ?? condition
     }
 
-    func render(into query: inout PostgresQuery, info: EntityTableInfo) throws {
-        let discriminator = info.discriminatorColumn.flatMap { column in info.discriminatorValue.map { (column, $0) } }
+    func render(
+        into query: inout PostgresQuery, info: EntityTableInfo, discriminator includeDiscriminator: Bool = true,
+        joins: Set<String> = [], usage: inout OperandUsage
+    ) throws {
+        let table = info.table
+        let discriminator =
+            includeDiscriminator
+            ? info.discriminatorColumn.flatMap { column in info.discriminatorValue.map { (column, $0) } } : nil
         guard predicate != nil || discriminator != nil else { return }
         query.appendUnescaped(" WHERE ")
         if let (column, value) = discriminator {
-            query.appendColumn(column, of: info.table)
-            query.appendUnescaped(" = ")
-            query.appendBind(value)
+            query.appendColumn(column, of: table)
+            query.appendUnescaped(" = " + SQLLiteral(value).sql)
             if predicate != nil { query.appendUnescaped(" AND ") }
         }
-        try predicate?.render(into: &query, table: info.table)
+        try predicate?.render(into: &query, table: table, joins: joins, usage: &usage)
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// TypeORM's `DefaultNamingStrategy` (TypeORM 0.3, as Vendure uses it), byte for byte.
+/// TypeORM's `DefaultNamingStrategy` (TypeORM 0.3), byte for byte.
 ///
 /// Constraint and index names hash `<table>_<column names sorted, joined by "_">` (plus `_<where>` for
 /// partial indexes) with SHA-1 and keep a prefix of the lowercase hex digest: 26 characters after `IDX_`

@@ -61,8 +61,9 @@ public enum SchemaBuilder {
                     isPrimary: column.isPrimary, generation: column.generation))
         }
 
-        // Registered columns: decorators first (root, then children), then Vendure's deferred id and @EntityId.
-        for registration in [ColumnMetadata.Registration.decorator, .vendureId, .entityId] {
+        // Registered columns: decorators first (root, then children), then the deferred ones, rank by rank.
+        let registrations = Set(members.flatMap { $0.meta.columns.map(\.registration) }).sorted()
+        for registration in registrations {
             for (meta, isChild) in members {
                 for column in meta.columns where column.registration == registration {
                     try add(column, nullable: isChild)

@@ -91,3 +91,24 @@ public struct ForeignKey: Sendable, Hashable {
     /// `ON UPDATE`.
     public var onUpdate: ReferentialAction
 }
+
+extension TableSchema {
+    /// Adds a column the declarations do not hold, after the declared ones: a column registered at run
+    /// time from configuration, as TypeORM lets a framework add metadata at bootstrap (an application's
+    /// configured extra fields). Throws when the name is taken or too long.
+    public mutating func addColumn(_ column: ColumnMetadata) throws(SchemaError) {
+        try SchemaBuilder.checkLength(column.name, "column name of \(name).\(column.propertyName)")
+        guard self.column(named: column.name) == nil else {
+            throw SchemaError(.duplicateColumn, "table \"\(name)\" has two columns named \"\(column.name)\"")
+        }
+        columns.append(
+            TableColumn(
+                name: column.name, type: column.type, fullType: PostgresColumnType.fullType(column),
+                isNullable: column.isNullable, defaultSQL: column.defaultValue?.sql, isPrimary: column.isPrimary,
+                generation: column.generation))
+        if column.isUnique {
+            uniques.append(
+                Constraint(name: NamingStrategy.uniqueConstraintName(table: name, columns: [column.name]), columns: [column.name]))
+        }
+    }
+}

@@ -1,108 +1,75 @@
 public import Foundation
 
-/// A session as the store hands it out and as caches keep it: Vendure's `CachedSession`, with the active
-/// order and active channel loaded alongside (one query reads all of it).
+/// A session as the store hands it out and as caches keep it: the ``Session`` row decoded as its kind
+/// (``AnySession``), with the user, active order and active channel the store's statements join, and the
+/// custom fields. The properties below read (and write) that entity; nothing is declared a second time.
 ///
 /// `description`, `debugDescription` and the `Mirror` (`dump(session)`) show only a prefix of the token, so a
 /// session can be logged, printed or dumped safely.
 public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     /// The kind of session (the `type` discriminator column).
-    public enum Kind: String, Sendable, Hashable {
-        /// `AnonymousSession`: no user.
-        case anonymous = "AnonymousSession"
-        /// `AuthenticatedSession`: a logged-in user.
-        case authenticated = "AuthenticatedSession"
-    }
+    public typealias Kind = SessionKind
 
-    /// The user of an authenticated session (Vendure's `CachedSessionUser`, without channel permissions).
-    public struct User: Sendable, Hashable {
-        /// `user.id`.
-        public var id: Int
-        /// `user.identifier` (the login, usually an email address).
-        public var identifier: String
-        /// `user.verified`.
-        public var verified: Bool
+    /// The row, as its kind, with its relations.
+    public var entity: AnySession
 
-        /// Creates a user value.
-        public init(id: Int, identifier: String, verified: Bool) {
-            self.id = id
-            self.identifier = identifier
-            self.verified = verified
-        }
-    }
+    /// Wraps a decoded session.
+    public init(_ entity: AnySession) { self.entity = entity }
 
-    /// The session's active order.
-    public struct ActiveOrder: Sendable, Hashable {
-        /// `order.id`.
-        public var id: Int
-        /// `order.code`.
-        public var code: String
-        /// `order.state`.
-        public var state: String
-
-        /// Creates an order value.
-        public init(id: Int, code: String, state: String) {
-            self.id = id
-            self.code = code
-            self.state = state
-        }
-    }
-
-    /// The session's active channel.
-    public struct ActiveChannel: Sendable, Hashable {
-        /// `channel.id`.
-        public var id: Int
-        /// `channel.code`.
-        public var code: String
-        /// `channel.token`.
-        public var token: String
-
-        /// Creates a channel value.
-        public init(id: Int, code: String, token: String) {
-            self.id = id
-            self.code = code
-            self.token = token
-        }
-    }
-
-    /// `session.id`.
-    public var id: Int
-    /// The secret token. Never log it; ``description`` shows a prefix only.
-    public var token: String
-    /// When the session expires (UTC).
-    public var expires: Date
-    /// Anonymous or authenticated.
-    public var kind: Kind
-    /// `session.activeOrderId`.
-    public var activeOrderId: Int?
-    /// `session.activeChannelId`.
-    public var activeChannelId: Int?
-    /// `session.authenticationStrategy` (authenticated sessions only).
-    public var authenticationStrategy: String?
-    /// The user (authenticated sessions only).
-    public var user: User?
-    /// The active order, when there is one.
-    public var activeOrder: ActiveOrder?
-    /// The active channel, when there is one.
-    public var activeChannel: ActiveChannel?
-
-    /// Creates a session value.
+    /// Creates a session value (for tests and custom caches): the entity with these columns and relations.
     public init(
         id: Int, token: String, expires: Date, kind: Kind, activeOrderId: Int? = nil, activeChannelId: Int? = nil,
-        authenticationStrategy: String? = nil, user: User? = nil, activeOrder: ActiveOrder? = nil,
-        activeChannel: ActiveChannel? = nil
+        authenticationStrategy: String? = nil, user: User? = nil, activeOrder: Order? = nil,
+        activeChannel: Channel? = nil, customFields: CustomSessionFields = CustomSessionFields()
     ) {
-        self.id = id
-        self.token = token
-        self.expires = expires
-        self.kind = kind
-        self.activeOrderId = activeOrderId
-        self.activeChannelId = activeChannelId
-        self.authenticationStrategy = authenticationStrategy
-        self.user = user
-        self.activeOrder = activeOrder
-        self.activeChannel = activeChannel
+        var base = Session(
+            token: token, expires: expires, activeOrderId: activeOrderId, activeChannelId: activeChannelId,
+            customFields: customFields)
+        base.id = id
+        base.activeOrder = activeOrder
+        base.activeChannel = activeChannel
+        switch kind {
+        case .anonymous:
+            entity = .anonymous(AnonymousSession(base))
+        case .authenticated:
+            var session = AuthenticatedSession(
+                base, userId: user?.id, authenticationStrategy: authenticationStrategy ?? "")
+            session.user = user
+            entity = .authenticated(session)
+        }
     }
+
+    /// The common part of the row.
+    public var session: Session { entity.session }
+    /// `session.id`.
+    public var id: Int { entity.session.id ?? 0 }
+    /// The secret token. Never log it; ``description`` shows a prefix only.
+    public var token: String { entity.session.token }
+    /// When the session expires (UTC).
+    public var expires: Date {
+        get { entity.session.expires }
+        set { entity.modifySession { $0.expires = newValue } }
+    }
+    /// Anonymous or authenticated.
+    public var kind: Kind { entity.kind }
+    /// `session.activeOrderId`.
+    public var activeOrderId: Int? { entity.session.activeOrderId }
+    /// `session.activeChannelId`.
+    public var activeChannelId: Int? { entity.session.activeChannelId }
+    /// `session.authenticationStrategy` (authenticated sessions only).
+    public var authenticationStrategy: String? {
+        if case .authenticated(let s) = entity { s.authenticationStrategy } else { nil }
+    }
+    /// `session.userId` (authenticated sessions only).
+    public var userId: Int? { if case .authenticated(let s) = entity { s.userId } else { nil } }
+    /// The user (authenticated sessions only): its id, identifier and verified flag.
+    public var user: User? { if case .authenticated(let s) = entity { s.user } else { nil } }
+    /// The active order, when there is one: its id, code and state.
+    public var activeOrder: Order? { entity.session.activeOrder }
+    /// The active channel, when there is one: its id, code and token.
+    public var activeChannel: Channel? { entity.session.activeChannel }
+    /// The custom fields.
+    public var customFields: CustomSessionFields { entity.session.customFields }
 
     /// The key this session is cached under (SHA-256 of the token).
     public var cacheKey: SessionCacheKey { SessionCacheKey(token: token) }
@@ -110,7 +77,7 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     /// Shows the id, kind, a token prefix, the expiry and the relations; never the whole token.
     public var description: String {
         var parts = ["id: \(id)", "kind: \(kind.rawValue)", "token: \(SessionToken.redacted(token))", "expires: \(expires)"]
-        if let user { parts.append("user: \(user.id) (\(user.identifier))") }
+        if let user { parts.append("user: \(user.id.map(String.init) ?? "?") (\(user.identifier))") }
         if let activeOrderId { parts.append("activeOrderId: \(activeOrderId)") }
         if let activeChannelId { parts.append("activeChannelId: \(activeChannelId)") }
         return "CachedSession(" + parts.joined(separator: ", ") + ")"
@@ -123,8 +90,8 @@ extension CachedSession: CustomDebugStringConvertible {
 }
 
 extension CachedSession: CustomReflectable {
-    /// The stored properties, with the token cut to its prefix (``SessionToken/redacted(_:)``): `dump()` of a
-    /// session, or of a cache holding sessions, prints no whole token.
+    /// The session's columns and relations, with the token cut to its prefix (``SessionToken/redacted(_:)``):
+    /// `dump()` of a session, or of a cache holding sessions, prints no whole token.
     public var customMirror: Mirror {
         Mirror(
             self,
@@ -133,7 +100,22 @@ extension CachedSession: CustomReflectable {
                 "activeOrderId": activeOrderId as Any, "activeChannelId": activeChannelId as Any,
                 "authenticationStrategy": authenticationStrategy as Any, "user": user as Any,
                 "activeOrder": activeOrder as Any, "activeChannel": activeChannel as Any,
+                "customFields": customFields,
             ],
             displayStyle: .struct)
+    }
+}
+
+extension AnySession {
+    /// Changes the common part of the row, whatever its kind.
+    public mutating func modifySession(_ body: (inout Session) -> Void) {
+        switch self {
+        case .anonymous(var s):
+            body(&s.base)
+            self = .anonymous(s)
+        case .authenticated(var s):
+            body(&s.base)
+            self = .authenticated(s)
+        }
     }
 }

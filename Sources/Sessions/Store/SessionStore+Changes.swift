@@ -1,4 +1,5 @@
 import Foundation
+import Entities
 import LibPQ
 import Logging
 
@@ -6,31 +7,31 @@ extension SessionStore {
     /// Sets the active order of the live session `token`; returns the session as changed, or nil when
     /// there is no such live session. Other processes' cached copies are evicted.
     public func setActiveOrder(_ orderID: Int, forToken token: String) async throws -> CachedSession? {
-        try await update(SessionSQL.setActiveOrder, value: orderID, token: token)
+        try await update(statements.setActiveOrder, value: orderID, token: token)
     }
 
     /// Clears the active order of the live session `token` (after the order was placed, for example).
     public func unsetActiveOrder(forToken token: String) async throws -> CachedSession? {
-        try await update(SessionSQL.setActiveOrder, value: Int?.none, token: token)
+        try await update(statements.setActiveOrder, value: Int?.none, token: token)
     }
 
     /// Sets the active channel of the live session `token`.
     public func setActiveChannel(_ channelID: Int, forToken token: String) async throws -> CachedSession? {
-        try await update(SessionSQL.setActiveChannel, value: channelID, token: token)
+        try await update(statements.setActiveChannel, value: channelID, token: token)
     }
 
-    private func update(_ sql: String, value: Int?, token: String) async throws -> CachedSession? {
+    private func update(_ statement: PreparedSelect<Session>, value: Int?, token: String) async throws -> CachedSession? {
         guard SessionToken.isWellFormed(token) else { return nil }
         let key = SessionCacheKey(token: token)
         let generation = generations.current(key)
         let now = clock.now.roundedToMicroseconds
         let rows = try await run(
-            sql, binds(token, value, PostgresTimestamp(now), configuration.invalidationChannel, payloadPrefix))
+            statement.sql, binds(token, value, PostgresTimestamp(now), configuration.invalidationChannel, payloadPrefix))
         guard let row = rows.first else {
             await evict(key)
             return nil
         }
-        let session = try SessionRowDecoder.decode(row)
+        let session = try statements.decode(row, from: statement)
         await replace(session, key: key, generation: generation)
         return session
     }
@@ -43,7 +44,7 @@ extension SessionStore {
         guard SessionToken.isWellFormed(token) else { return false }
         let key = SessionCacheKey(token: token)
         let rows = try await run(
-            SessionSQL.invalidate,
+            statements.invalidate,
             binds(token, PostgresTimestamp(clock.now.roundedToMicroseconds), configuration.invalidationChannel, payloadPrefix))
         await evict(key)
         if !rows.isEmpty {
@@ -59,7 +60,7 @@ extension SessionStore {
     @discardableResult
     public func deleteSessions(forUser userID: Int) async throws -> Int {
         let rows = try await run(
-            SessionSQL.deleteByUser, binds(userID, configuration.invalidationChannel, payloadPrefix))
+            statements.deleteByUser, binds(userID, configuration.invalidationChannel, payloadPrefix))
         return await evictRemoved(try rows.decodeColumn(String.self), reason: "user \(userID)")
     }
 
@@ -67,7 +68,7 @@ extension SessionStore {
     @discardableResult
     public func deleteSessions(forActiveOrder orderID: Int) async throws -> Int {
         let rows = try await run(
-            SessionSQL.deleteByActiveOrder, binds(orderID, configuration.invalidationChannel, payloadPrefix))
+            statements.deleteByActiveOrder, binds(orderID, configuration.invalidationChannel, payloadPrefix))
         return await evictRemoved(try rows.decodeColumn(String.self), reason: "active order \(orderID)")
     }
 
@@ -81,7 +82,7 @@ extension SessionStore {
     public func deleteOrder(id orderID: Int) async throws -> Bool {
         try await deleteReferenced {
             try await self.run(
-                SessionSQL.deleteOrder,
+                self.statements.deleteOrder,
                 self.binds(
                     orderID, PostgresTimestamp(self.clock.now.roundedToMicroseconds),
                     self.configuration.invalidationChannel, self.payloadPrefix))
@@ -94,7 +95,7 @@ extension SessionStore {
     public func deleteChannel(id channelID: Int) async throws -> Bool {
         try await deleteReferenced {
             try await self.run(
-                SessionSQL.deleteChannel,
+                self.statements.deleteChannel,
                 self.binds(channelID, self.configuration.invalidationChannel, self.payloadPrefix))
         }
     }

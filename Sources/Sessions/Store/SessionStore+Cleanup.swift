@@ -39,7 +39,7 @@ extension SessionStore {
         while true {
             try Task.checkCancellation()
             let rows = try await run(
-                SessionSQL.cleanupBatch,
+                statements.cleanupBatch,
                 binds(
                     PostgresTimestamp(now), PostgresTimestamp(idleSince), batchSize,
                     configuration.invalidationChannel, payloadPrefix))
@@ -56,9 +56,9 @@ extension SessionStore {
 
     /// Counts sessions by kind and state.
     public func databaseStatistics() async throws -> SessionTableStatistics {
-        let rows = try await run(SessionSQL.statistics, binds(PostgresTimestamp(clock.now)))
+        let rows = try await run(statements.statistics, binds(PostgresTimestamp(clock.now)))
         guard let row = rows.first else {
-            throw PostgresError(code: .protocolViolation, message: "the statistics query returned no row", query: SessionSQL.statistics)
+            throw PostgresError(code: .protocolViolation, message: "the statistics query returned no row", query: statements.statistics)
         }
         let (anonymous, authenticated, expired, invalidated, total) = try row.decode((Int, Int, Int, Int, Int).self)
         return SessionTableStatistics(

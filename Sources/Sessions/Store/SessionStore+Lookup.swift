@@ -65,7 +65,7 @@ extension SessionStore {
         let generation = generations.current(key)
         let newExpiry = now.addingTimeInterval(duration).roundedToMicroseconds
         let rows = try await run(
-            SessionSQL.renew,
+            statements.renew,
             binds(
                 PostgresTimestamp(newExpiry), PostgresTimestamp(now.roundedToMicroseconds), session.id,
                 PostgresTimestamp(session.expires)))

@@ -13,17 +13,17 @@ extension SessionStore {
         if case .replica(let atLeast) = replicaFloors.route(key) {
             do {
                 let rows = try await replica.query(
-                    PostgresQuery(unsafeSQL: SessionSQL.lookupOnReplica, binds: parameters).readOnly(),
+                    PostgresQuery(unsafeSQL: statements.lookupOnReplica, binds: parameters).readOnly(),
                     timeout: configuration.queryTimeout)
                 if let row = rows.first {
-                    let replayed = try row.decode(Int64?.self, at: Self.positionColumn)
+                    let replayed = try row.decode(Int64?.self, at: positionColumn)
                     if let replayed { replicaFloors.replicaRead(position: UInt64(clamping: replayed)) }
                     // No replay position: the server is not in recovery (a standby promoted), so it is
                     // current by definition.
                     let caughtUp = replayed.map { UInt64(clamping: $0) >= atLeast } ?? true
-                    if caughtUp, try row.decode(Int?.self, at: 0) != nil {
+                    if caughtUp, !row.isNull(at: 0) {
                         counters.replicaLookups.add(1, ordering: .relaxed)
-                        return try SessionRowDecoder.decode(row)
+                        return try statements.decode(row, from: statements.lookup)
                     }
                 }
             } catch let error as PostgresError {
@@ -34,16 +34,16 @@ extension SessionStore {
             counters.replicaFallbacks.add(1, ordering: .relaxed)
         }
         let startedAt = replicaFloors.sequence
-        let rows = try await run(SessionSQL.lookupOnPrimary, parameters, readOnly: true)
+        let rows = try await run(statements.lookupOnPrimary, parameters, readOnly: true)
         guard let row = rows.first else { return nil }
-        if let position = try row.decode(Int64?.self, at: Self.positionColumn) {
+        if let position = try row.decode(Int64?.self, at: positionColumn) {
             replicaFloors.primaryRead(key, position: UInt64(clamping: position), startedAt: startedAt)
         }
-        guard try row.decode(Int?.self, at: 0) != nil else { return nil }
-        return try SessionRowDecoder.decode(row)
+        guard !row.isNull(at: 0) else { return nil }
+        return try statements.decode(row, from: statements.lookup)
     }
 
-    /// The column of ``SessionSQL/lookupOnReplica`` and ``SessionSQL/lookupOnPrimary`` holding the WAL
-    /// position: the one after the session's columns.
-    static let positionColumn = 14
+    /// The column of ``SessionStatements/lookupOnReplica`` and ``SessionStatements/lookupOnPrimary``
+    /// holding the WAL position: the one after the lookup's columns.
+    var positionColumn: Int { statements.lookup.columnCount }
 }

@@ -1,11 +1,13 @@
 import Foundation
+import Entities
 public import LibPQ
 public import Logging
 import Metrics
 import Synchronization
 
 /// Vendure's `SessionService` over PostgreSQL: creates, finds, renews, changes, invalidates and cleans up
-/// web sessions in the `session` table of a Vendure database (or one created from ``VendureSchema``).
+/// web sessions in the `session` table of a Vendure database (or one created from ``VendureSchema``),
+/// through statements built from the entity declarations (``SessionStatements``).
 ///
 /// The store runs its statements on any ``PostgresQueryable`` (a connection or a pool); each operation is
 /// one statement, so operations pipeline and need no pinned connection or transaction.
@@ -40,6 +42,9 @@ public final class SessionStore: Sendable {
         public var anonymousIdleTimeout: Duration? = .seconds(7 * 86_400)
         /// The authentication strategy name recorded when none is given.
         public var defaultAuthenticationStrategy = "native"
+        /// The custom fields of sessions (Vendure's `customFields.Session`): the store writes, reads, returns
+        /// and caches them. The `session` table must have their columns (``VendureSchema/migrator(customFields:schema:options:logger:)``).
+        public var customFields: [CustomField] = []
 
         /// The default settings.
         public init() {}
@@ -61,9 +66,23 @@ public final class SessionStore: Sendable {
             if let timeout = queryTimeout, timeout <= .zero {
                 throw .invalidConfiguration("queryTimeout", "must be positive, or nil for none")
             }
+            var names = Set<String>()
+            for field in customFields {
+                guard !field.name.isEmpty, field.name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    throw .invalidConfiguration("customFields", "names must be letters, digits and underscores")
+                }
+                guard names.insert(field.columnName).inserted else {
+                    throw .invalidConfiguration("customFields", "has two fields with the column \(field.columnName)")
+                }
+                if !field.nullable && field.defaultValue == nil {
+                    throw .invalidConfiguration("customFields", "\(field.name) is not nullable and has no default")
+                }
+            }
         }
     }
 
+    /// The statements this store runs, built from the entities and ``Configuration/customFields``.
+    public let statements: SessionStatements
     let database: any PostgresQueryable
     /// Where lookups go when it can answer them (a standby), if anywhere.
     let replica: (any PostgresQueryable)?
@@ -114,12 +133,22 @@ public final class SessionStore: Sendable {
         self.instanceID = String(SessionToken.generate().prefix(16))
         self.payloadPrefix = instanceID + ":"
         self.metrics = SessionMetrics()
+        var configurationError: SessionStoreError?
         do {
             try configuration.validate()
-            self.configurationError = nil
         } catch {
-            self.configurationError = error
+            configurationError = error
         }
+        var statements = SessionStatements.standard
+        if configurationError == nil && !configuration.customFields.isEmpty {
+            do {
+                statements = try SessionStatements(customFields: configuration.customFields)
+            } catch {
+                configurationError = .invalidConfiguration("customFields", "cannot be columns of the session table: \(error)")
+            }
+        }
+        self.statements = statements
+        self.configurationError = configurationError
     }
 
     /// The counters of this store since it was created.
@@ -128,8 +157,11 @@ public final class SessionStore: Sendable {
     // MARK: - Creating
 
     /// Creates an anonymous session (no user), optionally in a channel, and caches it.
-    public func createAnonymousSession(activeChannel channelID: Int? = nil) async throws -> CachedSession {
-        try await create(kind: .anonymous, userID: nil, strategy: nil, orderID: nil, channelID: channelID)
+    public func createAnonymousSession(
+        activeChannel channelID: Int? = nil, customFields: CustomSessionFields = CustomSessionFields()
+    ) async throws -> CachedSession {
+        try await create(
+            kind: .anonymous, userID: nil, strategy: nil, orderID: nil, channelID: channelID, customFields: customFields)
     }
 
     /// Creates an authenticated session for a user (a login), and caches it.
@@ -140,19 +172,25 @@ public final class SessionStore: Sendable {
     ///     ``Configuration/defaultAuthenticationStrategy``).
     ///   - activeOrder: an order to carry over, typically the anonymous session's active order.
     ///   - activeChannel: the channel the user logged in to.
+    ///   - customFields: values of ``Configuration/customFields`` (the others are NULL).
     public func createAuthenticatedSession(
         user userID: Int, authenticationStrategy: String? = nil, activeOrder orderID: Int? = nil,
-        activeChannel channelID: Int? = nil
+        activeChannel channelID: Int? = nil, customFields: CustomSessionFields = CustomSessionFields()
     ) async throws -> CachedSession {
         try await create(
             kind: .authenticated, userID: userID,
             strategy: authenticationStrategy ?? configuration.defaultAuthenticationStrategy,
-            orderID: orderID, channelID: channelID)
+            orderID: orderID, channelID: channelID, customFields: customFields)
     }
 
     private func create(
-        kind: CachedSession.Kind, userID: Int?, strategy: String?, orderID: Int?, channelID: Int?
+        kind: CachedSession.Kind, userID: Int?, strategy: String?, orderID: Int?, channelID: Int?,
+        customFields: CustomSessionFields
     ) async throws -> CachedSession {
+        if let unknown = customFields.values.keys.first(where: { name in !statements.customFields.contains { $0.name == name } }) {
+            throw SessionStoreError.invalidCustomField(unknown, "is not a configured custom field")
+        }
+        for field in statements.customFields { try field.check(customFields[field.name]) }
         var attempt = 0
         while true {
             attempt += 1
@@ -163,19 +201,21 @@ public final class SessionStore: Sendable {
             let generation = generations.current(key)
             let rows: PostgresRows
             do {
-                rows = try await run(
-                    SessionSQL.insert,
-                    binds(
-                        PostgresTimestamp(now), token, PostgresTimestamp(expires), kind.rawValue, userID, strategy,
-                        orderID, channelID))
+                var parameters = binds(
+                    PostgresTimestamp(now), token, PostgresTimestamp(expires), kind.rawValue, userID, strategy,
+                    orderID, channelID)
+                for field in statements.customFields {
+                    field.bind(customFields[field.name] ?? field.defaultValue, to: &parameters)
+                }
+                rows = try await run(statements.insert.sql, parameters)
             } catch let error as PostgresError where error.sqlState == "23505" && attempt < 3 {
                 // A token collision (2^-256): draw another.
                 continue
             }
             guard let row = rows.first else {
-                throw PostgresError(code: .protocolViolation, message: "INSERT ... RETURNING returned no row", query: SessionSQL.insert)
+                throw PostgresError(code: .protocolViolation, message: "INSERT ... RETURNING returned no row", query: statements.insert.sql)
             }
-            let session = try SessionRowDecoder.decode(row)
+            let session = try statements.decode(row, from: statements.insert)
             counters.created.add(1, ordering: .relaxed)
             metrics.created.increment()
             await fill(session, key: key, generation: generation)
@@ -194,7 +234,7 @@ public final class SessionStore: Sendable {
         return b
     }
 
-    /// Runs one of the ``SessionSQL`` statements.
+    /// Runs one of the ``statements``.
     func run(_ sql: String, _ binds: PostgresBindings, readOnly: Bool = false) async throws -> PostgresRows {
         if let configurationError { throw configurationError }
         counters.queries.add(1, ordering: .relaxed)
@@ -207,8 +247,9 @@ public final class SessionStore: Sendable {
         counters.databaseLookups.add(1, ordering: .relaxed)
         guard let replica else {
             // Read-only: concurrent lookups on one connection share a sync point (see `PostgresQuery.isReadOnly`).
-            let rows = try await run(SessionSQL.lookup, binds(token, PostgresTimestamp(now)), readOnly: true)
-            return try rows.first.map(SessionRowDecoder.decode)
+            let rows = try await run(statements.lookup.sql, binds(token, PostgresTimestamp(now)), readOnly: true)
+            guard let row = rows.first else { return nil }
+            return try statements.decode(row, from: statements.lookup)
         }
         return try await fetchRouted(token: token, now: now, replica: replica)
     }

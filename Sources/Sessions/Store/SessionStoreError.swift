@@ -40,6 +40,11 @@ extension SessionStoreError {
         SessionStoreError(code: .invalidArgument, name: name, requirement: requirement)
     }
 
+    /// A custom field value that does not fit its field (named `customFields.<name>`).
+    static func invalidCustomField(_ name: String, _ requirement: String) -> SessionStoreError {
+        SessionStoreError(code: .invalidArgument, name: "customFields." + name, requirement: requirement)
+    }
+
     static func invalidConfiguration(_ name: String, _ requirement: String) -> SessionStoreError {
         SessionStoreError(code: .invalidConfiguration, name: name, requirement: requirement)
     }

@@ -2,7 +2,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 
 /// One `Set-Cookie` header, parsed.
 struct SetCookie: Equatable {

@@ -1,4 +1,4 @@
-import Entities
+import Sessions
 public import LibPQ
 
 /// The example's tables and seed data: the Vendure tables when the database has none, two channels, two

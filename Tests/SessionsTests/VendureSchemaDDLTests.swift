@@ -1,4 +1,5 @@
 import Entities
+import Sessions
 import Testing
 
 /// The DDL of the package's entities, asserted statement by statement. The `CREATE TABLE "session"` and

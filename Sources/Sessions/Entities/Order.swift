@@ -1,3 +1,4 @@
+public import Entities
 public import Foundation
 
 /// Vendure's `Order` (`packages/core/src/entity/order/order.entity.ts`), reduced to the columns sessions
@@ -7,8 +8,11 @@ public import Foundation
 /// `customerId` column is kept, with its index), `couponCodes`, the addresses, `currencyCode`, the money
 /// columns and `taxZoneId`.
 @Entity
-@VendureEntity
-public struct Order {
+public struct Order: Hashable {
+    /// When the row was created.
+    @CreateDateColumn public var createdAt: Date?
+    /// When the row was last updated.
+    @UpdateDateColumn public var updatedAt: Date?
     /// `Regular`, `Seller` or `Aggregate` (Vendure's `OrderType`).
     @Column(type: "varchar", default: "Regular") public var type: String = "Regular"
     /// The order reference shown to customers; unique.
@@ -19,11 +23,13 @@ public struct Order {
     @Column(default: true) public var active: Bool = true
     /// When the order was placed.
     @Column(nullable: true) @Index public var orderPlacedAt: Date?
+    /// The primary key.
+    @PrimaryGeneratedColumn(registration: .vendureID) public var id: Int?
     /// The customer's id (Vendure: `@Index() @ManyToOne(type => Customer) customer` + `@EntityId customerId`).
-    @Index @EntityId(nullable: true) public var customerId: Int?
+    @Index @EntityId(nullable: true, registration: .vendureEntityID) public var customerId: Int?
 }
 
-extension Order {
+extension Order: VendureEntity {
     /// Creates an order that is not yet stored.
     public init(code: String, state: String, active: Bool = true, customerId: Int? = nil) {
         self.code = code

@@ -1,4 +1,5 @@
-public import Foundation
+import Entities
+import Foundation
 
 /// Vendure's `Session` (`packages/core/src/entity/session/session.entity.ts`): the root of the `session`
 /// table's single-table hierarchy; ``AnonymousSession`` and ``AuthenticatedSession`` are its rows.
@@ -8,26 +9,38 @@ public import Foundation
 /// export abstract class Session extends VendureEntity implements HasCustomFields { ... }
 /// ```
 @Entity
-@VendureEntity
 @TableInheritance(column: "type")
 @Index(["type"])
-public struct Session {
+public struct Session: Hashable {
+    /// When the row was created.
+    @CreateDateColumn public var createdAt: Date?
+    /// When the row was last updated.
+    @UpdateDateColumn public var updatedAt: Date?
     /// The session token: 64 hex characters, unique.
     @Index(unique: true) @Column public var token: String
     /// When the session expires.
     @Column public var expires: Date
     /// Whether the session was invalidated (logged out).
     @Column public var invalidated: Bool
+    /// The primary key.
+    @PrimaryGeneratedColumn(registration: .lateID) public var id: Int?
     /// The id of the active order, if any.
-    @EntityId(nullable: true) public var activeOrderId: Int?
+    @EntityId(nullable: true, registration: .lateForeignID) public var activeOrderId: Int?
     /// The active order, when loaded.
     @Index @ManyToOne(Order.self) public var activeOrder: Order?
     /// The id of the active channel, if any.
-    @EntityId(nullable: true) public var activeChannelId: Int?
+    @EntityId(nullable: true, registration: .lateForeignID) public var activeChannelId: Int?
     /// The active channel, when loaded.
     @Index @ManyToOne(Channel.self) public var activeChannel: Channel?
-    /// Custom fields (`@Column(type => CustomSessionFields)`); none are configured by default.
+    /// Embedded custom fields (none).
     @Embedded public var customFields: CustomSessionFields = CustomSessionFields()
+}
+
+/// The custom fields of a session, stored as `customFields<Name>` columns; none.
+@Embeddable
+public struct CustomSessionFields: Hashable {
+    /// No custom fields.
+    public init() {}
 }
 
 extension Session {
@@ -45,24 +58,16 @@ extension Session {
     }
 }
 
-/// The custom fields of a session (Vendure's `CustomSessionFields`), stored as `customFields<Name>` columns.
-/// Empty by default, as in Vendure without configured custom fields.
-@Embeddable
-public struct CustomSessionFields {
-    /// No custom fields.
-    public init() {}
-}
-
 /// Vendure's `AnonymousSession`: a session without a user (`type` = `'AnonymousSession'`).
 @ChildEntity(of: Session.self)
-public struct AnonymousSession {
+public struct AnonymousSession: Hashable {
     /// Wraps a session.
     public init(_ session: Session) { self.base = session }
 }
 
 /// Vendure's `AuthenticatedSession`: a session of a logged-in user (`type` = `'AuthenticatedSession'`).
 @ChildEntity(of: Session.self)
-public struct AuthenticatedSession {
+public struct AuthenticatedSession: Hashable {
     /// The user, when loaded; its id is `userId`.
     @Index @ManyToOne(User.self) public var user: User?
     /// The name of the authentication strategy used (`native`, ...).
@@ -85,7 +90,7 @@ public enum SessionKind: String, Sendable, Hashable {
 }
 
 /// A `session` row decoded as its kind.
-public enum AnySession: Sendable {
+public enum AnySession: Sendable, Hashable {
     /// A session without a user.
     case anonymous(AnonymousSession)
     /// A session of a logged-in user.
@@ -113,10 +118,10 @@ extension Session: PolymorphicEntity {
     public static var variantTypes: [any Entity.Type] { [AnonymousSession.self, AuthenticatedSession.self] }
 
     /// Decodes an `AuthenticatedSession` row as `.authenticated`, any other as `.anonymous`.
-    public static func variant(decoding row: PostgresRow, discriminator: String, base: Session) throws -> AnySession {
+    public static func variant(discriminator: String, decoder: VariantDecoder<Session>) throws -> AnySession {
         switch SessionKind(rawValue: discriminator) {
-        case .authenticated: .authenticated(try AuthenticatedSession.decode(row: row, base: base))
-        case .anonymous, nil: .anonymous(try AnonymousSession.decode(row: row, base: base))
+        case .authenticated: .authenticated(try decoder.decode(AuthenticatedSession.self))
+        case .anonymous, nil: .anonymous(try decoder.decode(AnonymousSession.self))
         }
     }
 }
