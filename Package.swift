@@ -22,6 +22,18 @@ let package = Package(
         .library(name: "Entities", targets: ["Entities"]),
         .library(name: "Sessions", targets: ["Sessions"]),
         .executable(name: "sessionctl", targets: ["sessionctl"]),
+        // The Hummingbird 2 integration (issue 16). Its own target, behind the default trait `Hummingbird`:
+        // a build of LibPQ, Entities or Sessions never compiles Hummingbird or SwiftNIO (measured in the
+        // README).
+        .library(name: "HummingbirdPostgresSessions", targets: ["HummingbirdPostgresSessions"]),
+    ],
+    // On by default. A package that uses only LibPQ, Entities or Sessions can leave it out
+    // (`.package(url: ..., from: ..., traits: [])`) and then does not even fetch Hummingbird, SwiftNIO
+    // and their dependencies; without that, they are fetched but never built unless the
+    // HummingbirdPostgresSessions product is used.
+    traits: [
+        .trait(name: "Hummingbird", description: "The Hummingbird 2 integration (HummingbirdPostgresSessions)."),
+        .default(enabledTraits: ["Hummingbird"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -31,6 +43,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-syntax.git", "600.0.1"..<"604.0.0"),
+        // Only for the Hummingbird integration, its example server and their tests. `traits: []` leaves
+        // out Hummingbird's swift-configuration support, which none of them use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // `swift package generate-documentation` (scripts/docs); a command plugin, built only when run.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -84,11 +104,62 @@ let package = Package(
         .executableTarget(
             name: "sessionctl",
             dependencies: [
+                "EmbeddedPostgres",
                 "LibPQ",
                 "Entities",
                 "Sessions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        // A throwaway PostgreSQL cluster in a temporary directory, for `sessionctl demo` and the example
+        // server when DATABASE_URL is unset. Not a product.
+        .target(
+            name: "EmbeddedPostgres",
+            dependencies: ["LibPQ"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "HummingbirdPostgresSessions",
+            dependencies: [
+                "LibPQ",
+                "Sessions",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The example storefront server (issue 16): the application in a library, so the HTTP tests run
+        // the very server the executable runs.
+        .target(
+            name: "StorefrontExample",
+            dependencies: [
+                "LibPQ",
+                "Sessions",
+                "HummingbirdPostgresSessions",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/Storefront/Sources/StorefrontExample",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "storefront",
+            dependencies: [
+                "StorefrontExample",
+                "EmbeddedPostgres",
+                "LibPQ",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: .when(traits: ["Hummingbird"])),
+            ],
+            path: "Examples/Storefront/Sources/storefront",
             swiftSettings: strict
         ),
         .target(
@@ -131,6 +202,25 @@ let package = Package(
             name: "EntityFixtures",
             dependencies: ["Entities"],
             path: "Tests/EntityFixtures",
+            swiftSettings: testSettings
+        ),
+        // HTTP tests over real sockets: the example server, HummingbirdTesting's live client, a real
+        // PostgreSQL.
+        .testTarget(
+            name: "HummingbirdPostgresSessionsTests",
+            dependencies: [
+                "HummingbirdPostgresSessions",
+                "StorefrontExample",
+                "EmbeddedPostgres",
+                "TestSupport",
+                "LibPQ",
+                "Sessions",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

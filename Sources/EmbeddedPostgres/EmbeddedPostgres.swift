@@ -1,5 +1,5 @@
-import Foundation
-import LibPQ
+public import Foundation
+public import LibPQ
 import Synchronization
 
 /// A throwaway PostgreSQL cluster for `sessionctl demo` when no `DATABASE_URL` is set: `initdb` into a
@@ -7,14 +7,24 @@ import Synchronization
 /// with another server's port), removed again by ``stop()``. Uses the system's PostgreSQL binaries (the
 /// newest `/usr/lib/postgresql/*/bin`, or `initdb` on `PATH`); runs them as the `postgres` user when
 /// started as root, since PostgreSQL refuses to run as root.
-final class EmbeddedPostgres: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+///
+/// Shared by `sessionctl demo` and the example storefront server (`swift run storefront`).
+public final class EmbeddedPostgres: Sendable {
+    /// Why the cluster could not be prepared, started or used.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong, in words (tool output included; no password is involved: the cluster trusts
+        /// its unix socket).
+        public var description: String
+
+        /// Creates a failure.
+        public init(description: String) { self.description = description }
     }
 
-    let directory: URL
+    /// The cluster's temporary directory (data, socket, logs); removed by ``stop()``.
+    public let directory: URL
     let binaries: URL
-    let port = 5432
+    /// The port number in the socket's name (`.s.PGSQL.5432`); nothing listens on TCP.
+    public let port = 5432
     private enum Phase { case created, serverStarting, stopped }
     /// Held for the whole of ``stop()``, so a signal handler and the main flow never stop it at once.
     private let phase = Mutex(Phase.created)
@@ -22,7 +32,7 @@ final class EmbeddedPostgres: Sendable {
     private let child = Mutex<pid_t?>(nil)
 
     /// The configuration that reaches the server.
-    var configuration: PostgresConfiguration {
+    public var configuration: PostgresConfiguration {
         get throws {
             try PostgresConfiguration("host=\(directory.path) port=\(port) user=postgres dbname=postgres")
         }
@@ -34,7 +44,10 @@ final class EmbeddedPostgres: Sendable {
     }
 
     /// Creates the directory of a cluster; ``boot()`` then creates and starts it.
-    static func prepare() throws -> EmbeddedPostgres {
+    ///
+    /// - Parameter prefix: the start of the temporary directory's name (the program's name, so that a
+    ///   directory left by a killed process tells whose it was).
+    public static func prepare(prefix: String = "sessionctl-demo") throws -> EmbeddedPostgres {
         guard let binaries = findBinaries() else {
             throw Failure(description: """
                 no PostgreSQL server binaries found (initdb, pg_ctl). Install them \
@@ -42,7 +55,7 @@ final class EmbeddedPostgres: Sendable {
                 """)
         }
         let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sessionctl-demo-\(UUID().uuidString.prefix(8))")
+            .appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return EmbeddedPostgres(directory: directory, binaries: binaries)
     }
@@ -50,7 +63,7 @@ final class EmbeddedPostgres: Sendable {
     private var dataDirectory: String { directory.appendingPathComponent("data").path }
 
     /// Runs `initdb` and starts the server; on failure, cleans up and throws.
-    func boot() throws {
+    public func boot() throws {
         do {
             try initializeAndStart()
         } catch {
@@ -79,7 +92,7 @@ final class EmbeddedPostgres: Sendable {
     }
 
     /// Stops the server when the process gets SIGINT or SIGTERM (Ctrl-C during the demo), then exits.
-    func stopOnSignals() -> [any DispatchSourceSignal] {
+    public func stopOnSignals() -> [any DispatchSourceSignal] {
         [SIGINT, SIGTERM].map { signo in
             signal(signo, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
@@ -94,7 +107,7 @@ final class EmbeddedPostgres: Sendable {
 
     /// Stops the server and removes its directory. Safe to call twice and from two threads at once (the
     /// second call waits for the first).
-    func stop() {
+    public func stop() {
         phase.withLock { p in
             guard p != .stopped else { return }
             if let pid = child.withLock({ $0 }) { kill(pid, SIGTERM) }
