@@ -66,10 +66,10 @@ import Testing
     }
 
     @Test func badDeclarationsAreConfigurationErrors() async throws {
-        try await Fixture.withStore(configure: { $0.customFields = [CustomField("a b", .string)] }) { f in
+        _ = try await Fixture.withStore(configure: { $0.customFields = [CustomField("a b", .string)] }) { f in
             await #expect(throws: SessionStoreError.self) { try await f.store.createAnonymousSession() }
         }
-        try await Fixture.withStore(configure: { $0.customFields = [CustomField("n", .int, nullable: false)] }) { f in
+        _ = try await Fixture.withStore(configure: { $0.customFields = [CustomField("n", .int, nullable: false)] }) { f in
             await #expect(throws: SessionStoreError.self) { try await f.store.createAnonymousSession() }
         }
     }

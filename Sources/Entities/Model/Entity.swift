@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 @_exported public import LibPQ
 
 /// A Swift type stored as a row of a PostgreSQL table, described by the entity macros

@@ -1,4 +1,4 @@
-public import LibPQ
+import LibPQ
 import Foundation
 
 /// A `$n` parameter of a statement built once and run many times with different binds: the builder writes
