@@ -137,6 +137,24 @@ struct SessionStoreTests {
         }
     }
 
+    @Test func aLookupSaysWhetherItRenewed() async throws {
+        try await Fixture.withStore(duration: .seconds(100)) { f in
+            let s = try await f.store.createAnonymousSession()
+            f.clock.advance(by: 10)
+            let fresh = try #require(try await f.store.lookup(token: s.token))
+            #expect(!fresh.renewed && fresh.session.expires == s.expires)
+            f.clock.advance(by: 50)  // 40 s left
+            let renewed = try #require(try await f.store.lookup(token: s.token))
+            #expect(renewed.renewed && renewed.session.expires == f.clock.now.addingTimeInterval(100))
+            // From the database (cache emptied), past half-life again: renewed on a miss too.
+            try await f.cache.clear()
+            f.clock.advance(by: 60)
+            let again = try #require(try await f.store.lookup(token: s.token))
+            #expect(again.renewed && again.session.expires == f.clock.now.addingTimeInterval(100))
+            #expect(try await f.store.lookup(token: SessionToken.generate()) == nil)
+        }
+    }
+
     @Test func exactlyOneRenewalWriteUnder100ConcurrentLookups() async throws {
         for cached in [true, false] {
             try await Fixture.withStore(duration: .seconds(100)) { f in

@@ -55,10 +55,11 @@ public struct PostgresSessionMiddleware<Context: PostgresSessionRequestContext>:
         let logger = context.logger
         let mapper = PostgresSessionContext.Attachment(store: store, channelID: nil, logger: logger)
         let extracted = configuration.extractToken(from: request)
-        let lookupStarted = Date()
         var session: CachedSession?
-        if let extracted {
-            session = try await mapper.mappingOutages { try await store.session(forToken: extracted.token) }
+        var renewed = false
+        if let extracted, let found = try await mapper.mappingOutages({ try await store.lookup(token: extracted.token) }) {
+            session = found.session
+            renewed = found.renewed
         }
         var channelID: Int?
         if let channels, let channelToken = configuration.channelToken(of: request) {
@@ -95,15 +96,13 @@ public struct PostgresSessionMiddleware<Context: PostgresSessionRequestContext>:
             }
             response = try generator.response(from: request, context: context)
         }
-        writeToken(
-            context.sessions.outcome, request: request, source: extracted?.source, lookupStarted: lookupStarted,
-            to: &response)
+        writeToken(context.sessions.outcome, request: request, source: extracted?.source, renewed: renewed, to: &response)
         return response
     }
 
     private func writeToken(
         _ outcome: (session: CachedSession?, outgoing: PostgresSessionContext.Outgoing), request: Request,
-        source: SessionTokenSource?, lookupStarted: Date, to response: inout Response
+        source: SessionTokenSource?, renewed: Bool, to response: inout Response
     ) {
         let methods = configuration.tokenMethods
         switch outcome.outgoing {
@@ -119,23 +118,10 @@ public struct PostgresSessionMiddleware<Context: PostgresSessionRequestContext>:
             }
         case .unchanged:
             // A renewal moved the expiry: move the cookie's with it.
-            if methods.contains(.cookie), source == .cookie, let session = outcome.session,
-                renewed(session, since: lookupStarted)
-            {
+            if methods.contains(.cookie), source == .cookie, renewed, let session = outcome.session {
                 response.setCookie(cookie(for: session))
             }
         }
-    }
-
-    /// Whether the lookup renewed `session`. A renewal sets the expiry to the store's clock at the lookup
-    /// plus the session duration, so a renewed session expires at least a full duration after the lookup
-    /// started (less a millisecond for the store's rounding to microseconds); a session created or renewed
-    /// by an earlier request expires before that. (The store does not say whether it renewed; this reads
-    /// it off the expiry, with the system clock the store uses by default.)
-    private func renewed(_ session: CachedSession, since lookupStarted: Date) -> Bool {
-        let duration = store.configuration.sessionDuration
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return session.expires.timeIntervalSince(lookupStarted) >= seconds - 0.001
     }
 
     private func cookie(for session: CachedSession) -> Cookie {

@@ -16,6 +16,20 @@ extension SessionStore {
     /// the renewal's `UPDATE` only applies if the expiry is still the one read, so processes racing each
     /// other write once between them.
     public func session(forToken token: String) async throws -> CachedSession? {
+        try await lookup(token: token)?.session
+    }
+
+    /// What ``lookup(token:)`` found.
+    public struct Lookup: Sendable {
+        /// The live session, as returned (renewed when ``renewed``).
+        public var session: CachedSession
+        /// Whether its expiry moved during the lookup (this lookup renewed it, or shared a concurrent
+        /// renewal): a server refreshes the cookie's `Max-Age` then.
+        public var renewed: Bool
+    }
+
+    /// ``session(forToken:)``, also saying whether the lookup renewed the session.
+    public func lookup(token: String) async throws -> Lookup? {
         if let configurationError { throw configurationError }
         counters.lookups.add(1, ordering: .relaxed)
         guard SessionToken.isWellFormed(token) else {
@@ -29,7 +43,7 @@ extension SessionStore {
             if cached.expires > now {
                 counters.cacheHits.add(1, ordering: .relaxed)
                 metrics.cacheHits.increment()
-                return try await renewIfNeeded(cached, key: key, now: now)
+                return try await renewIfNeeded(cached, key: key, now: now).map { Lookup(session: $0, renewed: $0.expires != cached.expires) }
             }
             // The cached copy has expired; another process may have renewed the session since: ask the
             // database below.
@@ -42,7 +56,7 @@ extension SessionStore {
             return nil
         }
         await fill(session, key: key, generation: generation)
-        return try await renewIfNeeded(session, key: key, now: now)
+        return try await renewIfNeeded(session, key: key, now: now).map { Lookup(session: $0, renewed: $0.expires != session.expires) }
     }
 
     /// Whether `session` has less than half its duration left at `now`.
