@@ -60,7 +60,7 @@ extension PostgresArrayElement {
     ///
     /// The column must be a known array type (``PostgresDataType/arrayElementType``) whose element type
     /// matches the header's, else ``PostgresCodingError/typeMismatch``. Arrays of more than one dimension
-    /// throw ``PostgresCodingError/malformed``; the lower bound is ignored (a Swift array starts at 0).
+    /// throw ``PostgresCodingError/malformed(_:)``; the lower bound is ignored (a Swift array starts at 0).
     /// `NULL` elements decode through `_decodeNull`, so `[Int32?]` gets `nil` and `[Int32]` throws
     /// ``PostgresCodingError/unexpectedNull``.
     public static func _decodePostgresArray(

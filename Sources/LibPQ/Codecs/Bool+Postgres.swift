@@ -10,7 +10,7 @@ extension Bool: PostgresArrayElement {
         buffer.writeInteger(self ? 1 as UInt8 : 0)
     }
 
-    /// Decodes `boolean`; a byte other than 0 or 1 is ``PostgresCodingError/malformed``.
+    /// Decodes `boolean`; a byte other than 0 or 1 is ``PostgresCodingError/malformed(_:)``.
     public init(from buffer: inout PostgresReadBuffer, type: PostgresDataType) throws(PostgresCodingError) {
         guard type == .bool else { throw .typeMismatch }
         switch try buffer.readInteger(as: UInt8.self) {

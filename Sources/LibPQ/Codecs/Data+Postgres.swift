@@ -11,7 +11,7 @@ extension Data: PostgresArrayElement {
     /// `bytea[]`.
     public static var postgresArrayType: PostgresDataType { .byteaArray }
 
-    /// Writes the bytes; more than 1 GB throws ``PostgresCodingError/outOfRange``.
+    /// Writes the bytes; more than 1 GB throws ``PostgresCodingError/outOfRange(_:)``.
     public func encode(into buffer: inout PostgresWriteBuffer) throws(PostgresCodingError) {
         try PostgresCodingLimits.checkFieldSize(count, of: "a bytea value")
         buffer.writeBytes(self)
@@ -33,7 +33,7 @@ extension UInt8: _PostgresArrayRepresentable {
     /// `[UInt8]` is `bytea`.
     public static var _postgresTypeOfArray: PostgresDataType { .bytea }
 
-    /// Writes the bytes; more than 1 GB throws ``PostgresCodingError/outOfRange``.
+    /// Writes the bytes; more than 1 GB throws ``PostgresCodingError/outOfRange(_:)``.
     public static func _encodePostgresArray(
         _ array: [UInt8], into buffer: inout PostgresWriteBuffer
     ) throws(PostgresCodingError) {

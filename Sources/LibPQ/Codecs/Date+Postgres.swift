@@ -15,7 +15,7 @@ enum PostgresTimestampFormat {
     static let end: Int64 = 9_223_371_331_200_000_000
 
     /// Microseconds since 2000-01-01 UTC, rounded to the nearest microsecond, ties to even (the way the
-    /// server rounds fractional seconds it parses). Throws ``PostgresCodingError/outOfRange`` outside the
+    /// server rounds fractional seconds it parses). Throws ``PostgresCodingError/outOfRange(_:)`` outside the
     /// range PostgreSQL accepts (4713 BC to 294276 AD) and for a NaN time interval.
     static func microseconds(from date: Date) throws(PostgresCodingError) -> Int64 {
         let sinceReference = (date.timeIntervalSinceReferenceDate * 1_000_000).rounded(.toNearestOrEven)
@@ -27,7 +27,7 @@ enum PostgresTimestampFormat {
         return Int64(sinceReference) + referenceDateOffset
     }
 
-    /// The `Date` for microseconds since 2000-01-01 UTC; infinities throw ``PostgresCodingError/outOfRange``.
+    /// The `Date` for microseconds since 2000-01-01 UTC; infinities throw ``PostgresCodingError/outOfRange(_:)``.
     static func date(fromMicroseconds microseconds: Int64) throws(PostgresCodingError) -> Date {
         switch microseconds {
         case .max: throw .outOfRange("infinity cannot be represented as Date")
@@ -53,7 +53,7 @@ enum PostgresTimestampFormat {
 /// ``PostgresTimestamp``.
 ///
 /// Decodes from `timestamptz`, from `timestamp` (read as UTC), and from `date` (UTC midnight). `infinity`
-/// and `-infinity` throw ``PostgresCodingError/outOfRange``.
+/// and `-infinity` throw ``PostgresCodingError/outOfRange(_:)``.
 extension Date: PostgresArrayElement {
     /// `timestamp with time zone`.
     public static var postgresType: PostgresDataType { .timestamptz }
@@ -61,7 +61,7 @@ extension Date: PostgresArrayElement {
     public static var postgresArrayType: PostgresDataType { .timestamptzArray }
 
     /// Writes microseconds since 2000-01-01 UTC; dates PostgreSQL cannot store throw
-    /// ``PostgresCodingError/outOfRange``.
+    /// ``PostgresCodingError/outOfRange(_:)``.
     public func encode(into buffer: inout PostgresWriteBuffer) throws(PostgresCodingError) {
         buffer.writeInteger(try PostgresTimestampFormat.microseconds(from: self))
     }

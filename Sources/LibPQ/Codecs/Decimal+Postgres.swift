@@ -14,7 +14,7 @@ public import Foundation
 ///
 /// `Decimal` holds a 128-bit significand (38 to 39 digits) and an exponent in -128...127, so a `numeric`
 /// needing more, and `numeric` `Infinity`/`-Infinity` (PostgreSQL 14+), throw
-/// ``PostgresCodingError/outOfRange`` rather than being rounded. Foundation exposes the significand only
+/// ``PostgresCodingError/outOfRange(_:)`` rather than being rounded. Foundation exposes the significand only
 /// as a `Decimal`, so it crosses to and from `UInt128` through its decimal digits: exact, if not the
 /// fastest path.
 extension Decimal: PostgresArrayElement {

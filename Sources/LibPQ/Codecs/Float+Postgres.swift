@@ -35,7 +35,7 @@ extension Float: PostgresArrayElement {
     }
 
     /// Decodes `real`, or `double precision` rounded to the nearest `Float`. A finite `double precision`
-    /// beyond `Float`'s range throws ``PostgresCodingError/outOfRange`` rather than becoming infinity.
+    /// beyond `Float`'s range throws ``PostgresCodingError/outOfRange(_:)`` rather than becoming infinity.
     public init(from buffer: inout PostgresReadBuffer, type: PostgresDataType) throws(PostgresCodingError) {
         switch type {
         case .float4:

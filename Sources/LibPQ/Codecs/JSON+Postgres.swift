@@ -36,7 +36,7 @@ extension PostgresJSON: PostgresArrayElement {
     static var jsonbVersion: UInt8 { 1 }
 
     /// Writes the `jsonb` version byte and the JSON text. Encoding failures throw
-    /// ``PostgresCodingError/invalidValue``; more than 1 GB throws ``PostgresCodingError/outOfRange``.
+    /// ``PostgresCodingError/invalidValue(_:)``; more than 1 GB throws ``PostgresCodingError/outOfRange(_:)``.
     public func encode(into buffer: inout PostgresWriteBuffer) throws(PostgresCodingError) {
         let json: Data
         do {
@@ -50,7 +50,7 @@ extension PostgresJSON: PostgresArrayElement {
     }
 
     /// Decodes `jsonb` or `json`. Invalid JSON or a shape that does not match `Value` throws
-    /// ``PostgresCodingError/malformed``.
+    /// ``PostgresCodingError/malformed(_:)``.
     public init(from buffer: inout PostgresReadBuffer, type: PostgresDataType) throws(PostgresCodingError) {
         switch type {
         case .jsonb:

@@ -3,8 +3,8 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     /// The wrapped type's PostgreSQL type (also the type of a `NULL` parameter).
     public static var postgresType: PostgresDataType { Wrapped.postgresType }
 
-    /// Writes the wrapped value. `nil` has no bytes: it is sent as `NULL` by ``_appendBind(to:)`` and
-    /// written as length -1 in arrays, so calling this on `nil` throws ``PostgresCodingError/invalidValue``.
+    /// Writes the wrapped value. `nil` has no bytes: it is sent as `NULL` by `_appendBind(to:)` and
+    /// written as length -1 in arrays, so calling this on `nil` throws ``PostgresCodingError/invalidValue(_:)``.
     public func encode(into buffer: inout PostgresWriteBuffer) throws(PostgresCodingError) {
         guard case .some(let wrapped) = self else {
             throw .invalidValue("nil has no binary representation; it is sent as NULL")

@@ -121,7 +121,7 @@ public struct PostgresReadBuffer {
     /// The number of bytes not yet read.
     @inlinable public var readableBytes: Int { base.count - index }
 
-    /// Reads a big-endian integer, or throws ``PostgresCodingError/malformed`` when too few bytes are left.
+    /// Reads a big-endian integer, or throws ``PostgresCodingError/malformed(_:)`` when too few bytes are left.
     @inlinable public mutating func readInteger<T: FixedWidthInteger>(as: T.Type = T.self) throws(PostgresCodingError) -> T {
         let size = MemoryLayout<T>.size
         guard readableBytes >= size else { throw .malformed("expected \(size) bytes, found \(readableBytes)") }

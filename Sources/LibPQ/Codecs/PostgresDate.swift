@@ -8,7 +8,7 @@ public import Foundation
 ///
 /// Days follow the proleptic Gregorian calendar with astronomical year numbering (year 0 is 1 BC), as
 /// PostgreSQL's do. Binds as `date`; decodes from `date`, whose `infinity` and `-infinity` throw
-/// ``PostgresCodingError/outOfRange``.
+/// ``PostgresCodingError/outOfRange(_:)``.
 public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Days since 2000-01-01 (negative before it).
     public var daysSince2000: Int32
@@ -31,7 +31,7 @@ public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConverti
         daysSince2000 = days
     }
 
-    /// The UTC calendar day that contains `date`. Throws ``PostgresCodingError/outOfRange`` for a date
+    /// The UTC calendar day that contains `date`. Throws ``PostgresCodingError/outOfRange(_:)`` for a date
     /// too far out for an `Int32` day count.
     public init(_ date: Date) throws(PostgresCodingError) {
         let days = (date.timeIntervalSince1970 / 86_400).rounded(.down) - Double(Self.unixEpochOffset)
@@ -106,7 +106,7 @@ extension PostgresDate: PostgresArrayElement {
     /// `date[]`.
     public static var postgresArrayType: PostgresDataType { .dateArray }
 
-    /// Writes the `Int32` day count; days PostgreSQL cannot store throw ``PostgresCodingError/outOfRange``.
+    /// Writes the `Int32` day count; days PostgreSQL cannot store throw ``PostgresCodingError/outOfRange(_:)``.
     public func encode(into buffer: inout PostgresWriteBuffer) throws(PostgresCodingError) {
         guard Self.validDays.contains(daysSince2000) else {
             throw .outOfRange("the day is outside PostgreSQL's date range (4713 BC to 5874897 AD)")
@@ -114,7 +114,7 @@ extension PostgresDate: PostgresArrayElement {
         buffer.writeInteger(daysSince2000)
     }
 
-    /// Decodes `date`; `infinity` and `-infinity` throw ``PostgresCodingError/outOfRange``.
+    /// Decodes `date`; `infinity` and `-infinity` throw ``PostgresCodingError/outOfRange(_:)``.
     public init(from buffer: inout PostgresReadBuffer, type: PostgresDataType) throws(PostgresCodingError) {
         guard type == .date else { throw .typeMismatch }
         let days = try buffer.readInteger(as: Int32.self)

@@ -1,6 +1,6 @@
 /// `String` binds as `text` (the server converts it to `varchar`, `char(n)`, `name`... on assignment).
 ///
-/// Decoded strings are validated as UTF-8 and malformed bytes throw ``PostgresCodingError/malformed``
+/// Decoded strings are validated as UTF-8 and malformed bytes throw ``PostgresCodingError/malformed(_:)``
 /// rather than being replaced with U+FFFD. The connection asks for `client_encoding` UTF8, so the check
 /// only fails if someone changes that setting, and then a loud error beats silently corrupted data. It
 /// costs about what `String(decoding:)` costs, which validates too (to repair).
@@ -10,8 +10,8 @@ extension String: PostgresArrayElement {
     /// `text[]`.
     public static var postgresArrayType: PostgresDataType { .textArray }
 
-    /// Writes the UTF-8 bytes. A NUL byte throws ``PostgresCodingError/invalidValue`` (PostgreSQL text
-    /// cannot hold it); more than 1 GB throws ``PostgresCodingError/outOfRange``.
+    /// Writes the UTF-8 bytes. A NUL byte throws ``PostgresCodingError/invalidValue(_:)`` (PostgreSQL text
+    /// cannot hold it); more than 1 GB throws ``PostgresCodingError/outOfRange(_:)``.
     public func encode(into buffer: inout PostgresWriteBuffer) throws(PostgresCodingError) {
         let utf8 = self.utf8
         try PostgresCodingLimits.checkFieldSize(utf8.count, of: "a string")

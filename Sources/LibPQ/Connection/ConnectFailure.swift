@@ -123,8 +123,8 @@ struct ConnectFailure {
 
 extension PostgresError {
     /// Whether a failed connection attempt cannot succeed by trying again: the server refused it with a
-    /// permanent SQLSTATE (see ``ConnectFailure/isPermanent(sqlState:)``), a pooler refused it for good
-    /// (SQLSTATE 08P01 with one of PgBouncer's texts, ``ConnectFailure/poolerRefusalsForGood``, on every
+    /// permanent SQLSTATE (see `ConnectFailure.isPermanent(sqlState:)`), a pooler refused it for good
+    /// (SQLSTATE 08P01 with one of PgBouncer's texts, `ConnectFailure.poolerRefusalsForGood`, on every
     /// refusal the message quotes), or libpq itself gave up for a
     /// reason of configuration (no password, a certificate that does not verify, a bad option). Refused,
     /// reset and timed-out attempts, a server starting up or shutting down (57P03, 57P01) and too many

@@ -117,7 +117,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The parameters, passwords redacted (see ``redactedParameters``).
+    /// The parameters, passwords redacted (`redactedParameters`).
     public var description: String {
         let shown = redactedParameters.map { "\($0.keyword)=\($0.value)" }
         return "PostgresConfiguration(\(shown.joined(separator: " ")))"

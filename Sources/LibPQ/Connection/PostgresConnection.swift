@@ -101,8 +101,10 @@ public final class PostgresConnection: Sendable {
     /// ``PostgresConfiguration/statementCacheCapacity``). Cancelling the calling task cancels the statement
     /// on the server; the connection stays usable.
     ///
-    /// - Parameter timeout: when given, the statement is cancelled on the server after this long and the
-    ///   call throws a `timeout` error.
+    /// - Parameters:
+    ///   - query: the statement, its interpolated values bound as parameters.
+    ///   - timeout: when given, the statement is cancelled on the server after this long and the call
+    ///     throws a `timeout` error.
     /// - Throws: ``PostgresError``: `encoding` / `tooManyParameters` before anything is sent; `server` with
     ///   the server's fields; `connection`/`connectionClosed`; `cancelled`; `timeout`; `closed`.
     @discardableResult

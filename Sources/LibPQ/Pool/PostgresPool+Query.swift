@@ -16,8 +16,10 @@ extension PostgresPool: PostgresQueryable {
     /// `unsupportedStatement` (the transaction would take in other callers' statements); use
     /// ``withTransaction(isolation:readOnly:deferrable:callerIsolation:_:)``.
     ///
-    /// - Parameter timeout: bounds the whole call, waiting for a connection included; when it passes the
-    ///   call throws `timeout` (and the statement is cancelled on the server).
+    /// - Parameters:
+    ///   - query: the statement, its interpolated values bound as parameters.
+    ///   - timeout: bounds the whole call, waiting for a connection included; when it passes the call
+    ///     throws `timeout` (and the statement is cancelled on the server).
     /// - Throws: ``PostgresError``: `unsupportedStatement` for `BEGIN`/`START`, `poolExhausted` after
     ///   ``Configuration/acquireTimeout``, `queueFull`,
     ///   `poolShutdown`, `cancelled`, `timeout`, and what ``PostgresConnection/query(_:timeout:)`` throws.

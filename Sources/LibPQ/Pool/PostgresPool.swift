@@ -22,7 +22,7 @@ import Synchronization
 /// deadline passes also advances the pool's time, so some of it happens then too). Without `run()`, call
 /// ``shutdown()`` to close the pool.
 ///
-/// Design: a pure ``PoolStateMachine`` under a `Mutex`; the actions it returns run after the lock is
+/// Design: a pure state machine (`PoolStateMachine`) under a `Mutex`; the actions it returns run after the lock is
 /// released. No task is started in `init`.
 public final class PostgresPool: Service, Sendable {
     typealias Machine = PoolStateMachine

@@ -106,7 +106,8 @@ public final class PostgresRows: @unchecked Sendable, RandomAccessCollection {
         return PostgresRow(rows: self, index: Int32(position))
     }
 
-    /// Decodes every row into a tuple by position (see ``PostgresRow/decode(_:)``).
+    /// Decodes every row into a tuple by position (see ``PostgresRow/decode(_:)->(_,_)`` and its overloads
+    /// for other widths).
     @inlinable
     public func decode<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> [(repeat each T)] {
         var out: [(repeat each T)] = []
