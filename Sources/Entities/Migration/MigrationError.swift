@@ -1,4 +1,4 @@
-/// Why a migration could not run (server errors arrive as ``PostgresError`` instead).
+/// Why a migration could not run (server errors arrive as LibPQ's `PostgresError` instead).
 public struct MigrationError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong.
     public enum Code: String, Sendable, Hashable {

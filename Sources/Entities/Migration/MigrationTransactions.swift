@@ -1,8 +1,8 @@
 public import LibPQ
 
 /// Where a migration runs: something that can run a body of statements in one transaction on one
-/// connection. ``PostgresConnection`` conforms (`BEGIN`/`COMMIT`/`ROLLBACK` on itself); a pool conforms
-/// by leasing a connection for the transaction.
+/// connection. LibPQ's `PostgresConnection` conforms (`BEGIN`/`COMMIT`/`ROLLBACK` on itself); with a pool, lease
+/// one for the migration: `pool.withConnection { try await migrator.migrate(on: $0) }`.
 public protocol MigrationTransactions: Sendable {
     /// Runs `body` in a transaction: `COMMIT` when it returns, `ROLLBACK` when it throws.
     func withMigrationTransaction<T: Sendable>(_ body: (any PostgresQueryable) async throws -> T) async throws -> T

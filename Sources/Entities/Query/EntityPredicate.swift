@@ -43,7 +43,7 @@ public struct EntityPredicate<Root: Entity>: Sendable {
         }
     }
 
-    /// A condition on a relation joined into the statement (``SelectQuery/join(_:selecting:)``): it is
+    /// A condition on a relation joined into the statement (``SelectQuery/join(_:selecting:)-(WritableKeyPath<Root,Target?>Sendable,_)``): it is
     /// written with the join's alias, `"user"."deletedAt" IS NULL`. A relation that is not joined makes the
     /// statement fail to build.
     public static func joined<Source: Entity, Target: Entity>(

@@ -7,7 +7,9 @@ import Foundation
 ///
 /// ```swift
 /// let byToken = try Session.select().where(\.token == QueryParameter<String>(1)).prepare()
-/// let rows = try await pool.query(byToken.query(binds: token))
+/// var binds = PostgresBindings()
+/// binds.append(token)
+/// let rows = try await pool.query(byToken.query(binds: binds))
 /// ```
 ///
 /// A statement uses either parameters or bound values, never both (building one that mixes them throws).

@@ -36,7 +36,7 @@ extension EntityRowCountQuery {
 
 /// An `INSERT` of one row: the values of an entity (``Entity/insert(_:)``; ``run(on:)`` returns the stored
 /// row, generated id and dates included), or, for a statement built once, column values given one by one
-/// as ``QueryParameter``s and constants (``values()``).
+/// as ``QueryParameter``s and constants (``Entity/values()``).
 ///
 /// ```swift
 /// let stored = try await Session.insert(Session(token: token, expires: expiry)).run(on: connection)
