@@ -8,8 +8,10 @@ import LibPQ
 ///
 /// ```swift
 /// let deviceID = CustomField("deviceId", .string)
-/// try await VendureSchema.migrator(customFields: [deviceID]).migrate(on: pool)
-/// let store = SessionStore(database: pool, configuration: .init(customFields: [deviceID]))
+/// _ = try await pool.withConnection { try await VendureSchema.migrator(customFields: [deviceID]).migrate(on: $0) }
+/// var configuration = SessionStore.Configuration()
+/// configuration.customFields = [deviceID]
+/// let store = SessionStore(database: pool, configuration: configuration)
 /// let s = try await store.createAnonymousSession(customFields: ["deviceId": "ios-1"])
 /// ```
 public struct CustomField: Sendable, Hashable {

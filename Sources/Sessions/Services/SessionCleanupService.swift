@@ -16,8 +16,11 @@ public struct SessionCleanupService<C: Clock>: Service where C.Duration == Durat
     /// Creates the service.
     ///
     /// - Parameters:
+    ///   - store: the store whose expired sessions are removed.
     ///   - interval: the time between the end of one cleanup pass and the start of the next; positive.
     ///   - batchSize: rows deleted per statement; at least 1.
+    ///   - clock: the clock the service sleeps on between passes.
+    ///   - logger: where passes (`debug`) and failed passes (`warning`) are logged.
     ///   - onPass: called after each pass with the number of sessions removed (for tests and logs).
     public init(
         store: SessionStore, interval: Duration = .seconds(3600), batchSize: Int = 1000, clock: C,

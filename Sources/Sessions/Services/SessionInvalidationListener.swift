@@ -22,8 +22,16 @@ public final class SessionInvalidationListener: Service, Sendable {
 
     /// Creates a listener for `store`.
     ///
-    /// - Parameter connect: opens the dedicated connection (called again after each disconnect). The
-    ///   connection must reach the same database as the store; its `search_path` does not matter.
+    /// - Parameters:
+    ///   - store: the store whose cache is kept current; it names the channel
+    ///     (``SessionStore/Configuration/invalidationChannel``).
+    ///   - reconnectDelay: how long to wait before reconnecting after the connection broke; positive.
+    ///   - healthCheckInterval: how often `SELECT 1` checks the connection; positive.
+    ///   - clearsCacheOnConnect: whether each (re)connection clears the store's cache (notifications sent
+    ///     while nobody listened are lost); turn it off for a cache shared between processes.
+    ///   - logger: where it logs: listening at `debug`, failures at `warning`.
+    ///   - connect: opens the dedicated connection (called again after each disconnect). The connection
+    ///     must reach the same database as the store; its `search_path` does not matter.
     public init(
         store: SessionStore,
         reconnectDelay: Duration = .seconds(1),

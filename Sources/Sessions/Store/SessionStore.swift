@@ -9,7 +9,7 @@ import Synchronization
 /// web sessions in the `session` table of a Vendure database (or one created from ``VendureSchema``),
 /// through statements built from the entity declarations (``SessionStatements``).
 ///
-/// The store runs its statements on any ``PostgresQueryable`` (a connection or a pool); each operation is
+/// The store runs its statements on any `PostgresQueryable` (a connection or a pool); each operation is
 /// one statement, so operations pipeline and need no pinned connection or transaction.
 ///
 /// ```swift
@@ -110,6 +110,9 @@ public final class SessionStore: Sendable {
     ///
     /// - Parameters:
     ///   - database: where statements run (a connection or a pool).
+    ///   - replica: where lookups go when it can answer them (a streaming standby), or nil for none: every
+    ///     change this store makes or hears of holds that session on `database` until the standby has
+    ///     replayed it, and a miss, a lag or a failure there falls back to `database`.
     ///   - cache: where sessions are cached between lookups; ``NoSessionCache`` to always read the database.
     ///   - clock: the source of the current time.
     ///   - configuration: durations, channel, timeouts. When ``Configuration/validate()`` throws, so does
@@ -170,8 +173,8 @@ public final class SessionStore: Sendable {
     ///   - userID: the `user.id`.
     ///   - authenticationStrategy: the strategy that authenticated the user (default
     ///     ``Configuration/defaultAuthenticationStrategy``).
-    ///   - activeOrder: an order to carry over, typically the anonymous session's active order.
-    ///   - activeChannel: the channel the user logged in to.
+    ///   - orderID: an order to carry over (`activeOrder:`), typically the anonymous session's active order.
+    ///   - channelID: the channel the user logged in to (`activeChannel:`).
     ///   - customFields: values of ``Configuration/customFields`` (the others are NULL).
     public func createAuthenticatedSession(
         user userID: Int, authenticationStrategy: String? = nil, activeOrder orderID: Int? = nil,
