@@ -54,6 +54,17 @@ struct MigratorIntegrationTests {
         }
     }
 
+    @Test func aPoolRunsTheMigrationOnOneConnectionOfItsOwn() async throws {
+        try await TestDatabase.withPool { pool, _ in
+            let migrator = try Migrator(entities: FixtureSchema.entities)
+            let first = try await migrator.migrate(on: pool)
+            #expect(first.applied.count == (try FixtureSchema.ddl()).count)
+            #expect(try await migrator.migrate(on: pool).applied.isEmpty)
+            // The pool's queries see the tables (same schema, committed).
+            #expect(try await pool.query("SELECT count(*) FROM session")[0].decode(Int.self, at: 0) == 0)
+        }
+    }
+
     @Test func aSecondMigrationAppliesAndLogsNothing() async throws {
         try await TestDatabase.withSchema { connection, _ in
             let migrator = try Migrator(entities: FixtureSchema.entities)

@@ -1,8 +1,8 @@
 public import LibPQ
 
 /// Where a migration runs: something that can run a body of statements in one transaction on one
-/// connection. LibPQ's `PostgresConnection` conforms (`BEGIN`/`COMMIT`/`ROLLBACK` on itself); with a pool, lease
-/// one for the migration: `pool.withConnection { try await migrator.migrate(on: $0) }`.
+/// connection. LibPQ's `PostgresConnection` conforms (`BEGIN`/`COMMIT`/`ROLLBACK` on itself), and so does
+/// `PostgresPool` (a transaction on a connection it leases for the migration): `migrator.migrate(on: pool)`.
 public protocol MigrationTransactions: Sendable {
     /// Runs `body` in a transaction: `COMMIT` when it returns, `ROLLBACK` when it throws.
     func withMigrationTransaction<T: Sendable>(_ body: (any PostgresQueryable) async throws -> T) async throws -> T
@@ -24,5 +24,15 @@ extension PostgresConnection: MigrationTransactions {
         }
         try await query("COMMIT")
         return value
+    }
+}
+
+extension PostgresPool: MigrationTransactions {
+    /// Runs `body` in a transaction on a connection of the pool's, leased for the whole migration
+    /// (`withTransaction`: `ROLLBACK` when `body` throws).
+    public func withMigrationTransaction<T: Sendable>(
+        _ body: (any PostgresQueryable) async throws -> T
+    ) async throws -> T {
+        try await withTransaction { transaction in try await body(transaction) }
     }
 }

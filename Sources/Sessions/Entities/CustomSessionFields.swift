@@ -8,7 +8,7 @@ import LibPQ
 ///
 /// ```swift
 /// let deviceID = CustomField("deviceId", .string)
-/// _ = try await pool.withConnection { try await VendureSchema.migrator(customFields: [deviceID]).migrate(on: $0) }
+/// _ = try await VendureSchema.migrator(customFields: [deviceID]).migrate(on: pool)
 /// var configuration = SessionStore.Configuration()
 /// configuration.customFields = [deviceID]
 /// let store = SessionStore(database: pool, configuration: configuration)
