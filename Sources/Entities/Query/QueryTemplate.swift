@@ -84,6 +84,15 @@ public struct OperandUsage: Sendable {
             throw EntityQueryError("a statement cannot both bind values and use QueryParameter placeholders")
         }
     }
+
+    /// Writes a statement with `render` and checks what it used.
+    static func build(_ render: (inout PostgresQuery, inout OperandUsage) throws -> Void) throws -> PostgresQuery {
+        var query = PostgresQuery(unsafeSQL: "")
+        var usage = OperandUsage()
+        try render(&query, &usage)
+        try usage.check()
+        return query
+    }
 }
 
 /// A computed column or condition written as SQL with interpolated columns and parameters:
@@ -143,11 +152,7 @@ public struct SQLExpression<Root: Entity>: Sendable, ExpressibleByStringInterpol
 
     /// The expression's text with columns qualified by `table` (for statements composed around built ones).
     public func sql(table: String) throws -> String {
-        var query = PostgresQuery(unsafeSQL: "")
-        var usage = OperandUsage()
-        try render(into: &query, table: table, usage: &usage)
-        try usage.check()
-        return query.sql
+        try OperandUsage.build { query, usage in try render(into: &query, table: table, usage: &usage) }.sql
     }
 
     func render(into query: inout PostgresQuery, table: String, usage: inout OperandUsage) throws {

@@ -318,11 +318,7 @@ public struct SelectQuery<Root: Entity>: Sendable {
 
     /// The statement and its binds.
     public func build() throws -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: "")
-        var usage = OperandUsage()
-        try render(into: &query, usage: &usage)
-        try usage.check()
-        return query
+        try OperandUsage.build { query, usage in try render(into: &query, usage: &usage) }
     }
 
     /// The SQL text (empty when the query cannot be built).

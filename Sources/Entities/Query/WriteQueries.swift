@@ -12,11 +12,7 @@ public protocol EntityWriteQuery: Sendable {
 extension EntityWriteQuery {
     /// The statement and its binds.
     public func build() throws -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: "")
-        var usage = OperandUsage()
-        try render(into: &query, usage: &usage)
-        try usage.check()
-        return query
+        try OperandUsage.build { query, usage in try render(into: &query, usage: &usage) }
     }
 
     /// The SQL text (empty when the query cannot be built).
@@ -119,10 +115,7 @@ public struct InsertQuery<Root: Entity>: EntityWriteQuery {
 
     /// The statement with `RETURNING` the entity's columns, and its binds.
     public func build() throws -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: "")
-        var usage = OperandUsage()
-        try render(into: &query, usage: &usage)
-        try usage.check()
+        var query = try OperandUsage.build { query, usage in try render(into: &query, usage: &usage) }
         query.appendUnescaped(" RETURNING ")
         for (i, column) in info.selectColumns.enumerated() {
             if i > 0 { query.appendUnescaped(", ") }

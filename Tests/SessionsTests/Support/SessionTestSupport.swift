@@ -116,42 +116,4 @@ final class CountingDatabase: PostgresQueryable {
     }
 }
 
-/// A log handler that keeps every message with its metadata, for tests that scan logs.
-struct CapturingLogHandler: LogHandler {
-    final class Storage: Sendable {
-        let lines = Mutex<[String]>([])
-        var all: String { lines.withLock { $0.joined(separator: "\n") } }
-        var count: Int { lines.withLock { $0.count } }
-    }
 
-    let storage: Storage
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    init(storage: Storage) { self.storage = storage }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var all = self.metadata
-        if let extra = event.metadata { all.merge(extra) { $1 } }
-        let line = "\(event.level) \(event.message) \(all) \(event.error.map { "\($0)" } ?? "")"
-        storage.lines.withLock { $0.append(line) }
-    }
-}
-
-/// Polls `condition` until it holds or `deadline` passes; returns the time it took, or nil on timeout.
-func waitUntil(
-    within deadline: Duration, every interval: Duration = .milliseconds(2), _ condition: () async throws -> Bool
-) async rethrows -> Duration? {
-    let clock = ContinuousClock()
-    let start = clock.now
-    while clock.now - start < deadline {
-        if try await condition() { return clock.now - start }
-        try? await Task.sleep(for: interval)
-    }
-    return try await condition() ? clock.now - start : nil
-}
