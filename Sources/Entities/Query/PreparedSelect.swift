@@ -4,22 +4,23 @@ public import LibPQ
 /// its rows, so decoding a row reads columns by position. Build it once (a store builds its statements
 /// when it is created) and run it with ``query(binds:)``.
 public struct PreparedSelect<Root: Entity>: Sendable {
+    @usableFromInline
     struct JoinPlan: Sendable {
-        var owner: ObjectIdentifier?
-        var applier: any Sendable
-        var positions: [Int]
+        @usableFromInline var owner: ObjectIdentifier?
+        @usableFromInline var applier: any Sendable
+        @usableFromInline var positions: [Int]
     }
 
     /// The statement's text, with `$n` for its ``QueryParameter``s.
     public let sql: String
     /// The row positions of `Root`'s columns, in its reading order (-1: not selected).
-    let positions: [Int]
+    @usableFromInline let positions: [Int]
     /// The row positions of each kind's columns (polymorphic selects).
-    let variants: [(type: ObjectIdentifier, positions: [Int])]
+    @usableFromInline let variants: [(type: ObjectIdentifier, positions: [Int])]
     /// The relations of `Root` itself, their appliers cast once here rather than for every row.
-    let rootJoins: [(applier: JoinApplier<Root>, positions: [Int])]
+    @usableFromInline let rootJoins: [(applier: JoinApplier<Root>, positions: [Int])]
     /// The relations of child entities.
-    let childJoins: [JoinPlan]
+    @usableFromInline let childJoins: [JoinPlan]
     /// The row position of the discriminator column, when the table has one and it is selected.
     public let discriminatorIndex: Int?
     /// The row positions of the ``SelectQuery/adding(_:)`` expressions, in the order they were added.
@@ -65,7 +66,9 @@ public struct PreparedSelect<Root: Entity>: Sendable {
         PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
-    /// Decodes `Root` from a row of this statement, with its joined relations.
+    /// Decodes `Root` from a row of this statement, with its joined relations. (Inlinable, like the rest of
+    /// the decoding path, so it is specialized for the entity where it is called.)
+    @inlinable
     public func decode(_ row: PostgresRow) throws -> Root {
         var reader = ColumnReader(row: row, positions: positions)
         var entity = try Root(reading: &reader)
@@ -77,6 +80,7 @@ public struct PreparedSelect<Root: Entity>: Sendable {
 extension PreparedSelect where Root: PolymorphicEntity {
     /// Decodes a row as the kind its discriminator names, with its joined relations (the statement must
     /// select the kinds' columns: ``SelectQuery/includingVariantColumns()``).
+    @inlinable
     public func decodeVariant(_ row: PostgresRow) throws -> Root.Variant {
         guard let discriminatorIndex else {
             throw EntityQueryError("the statement does not select the discriminator column of \(Root.self)")
@@ -89,10 +93,17 @@ extension PreparedSelect where Root: PolymorphicEntity {
 /// Decodes one row of a polymorphic select as a given kind: ``PolymorphicEntity/variant(discriminator:decoder:)``
 /// calls ``decode(_:)`` with the child entity the discriminator names.
 public struct VariantDecoder<Root: PolymorphicEntity> {
-    let row: PostgresRow
-    let prepared: PreparedSelect<Root>
+    @usableFromInline let row: PostgresRow
+    @usableFromInline let prepared: PreparedSelect<Root>
+
+    @usableFromInline
+    init(row: PostgresRow, prepared: PreparedSelect<Root>) {
+        self.row = row
+        self.prepared = prepared
+    }
 
     /// Decodes the row as `Child`, the relations joined on `Root` and on `Child` filled in.
+    @inlinable
     public func decode<Child: ChildEntity>(_ type: Child.Type) throws -> Child where Child.Parent == Root {
         let id = ObjectIdentifier(Child.self)
         let positions =

@@ -371,8 +371,9 @@ extension SelectQuery where Root: PolymorphicEntity {
 }
 
 /// Fills in one joined relation of a decoded entity from the row's columns at `positions`.
+@usableFromInline
 final class JoinApplier<Owner>: Sendable {
-    let apply: @Sendable (inout Owner, PostgresRow, [Int]) throws -> Void
+    @usableFromInline let apply: @Sendable (inout Owner, PostgresRow, [Int]) throws -> Void
     init(_ apply: @escaping @Sendable (inout Owner, PostgresRow, [Int]) throws -> Void) { self.apply = apply }
 }
 
