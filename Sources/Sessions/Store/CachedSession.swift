@@ -10,11 +10,24 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     /// The kind of session (the `type` discriminator column).
     public typealias Kind = SessionKind
 
+    /// The entity, shared between copies: a session with its relations is some 500 bytes holding a dozen
+    /// references, and a lookup hands it through several async frames, a cache and a renewal; a copy of
+    /// the struct is one reference (copy on write when ``expires`` is set).
+    final class Storage: Sendable {
+        let entity: AnySession
+        init(_ entity: AnySession) { self.entity = entity }
+    }
+
+    private var storage: Storage
+
     /// The row, as its kind, with its relations.
-    public var entity: AnySession
+    public var entity: AnySession {
+        get { storage.entity }
+        set { storage = Storage(newValue) }
+    }
 
     /// Wraps a decoded session.
-    public init(_ entity: AnySession) { self.entity = entity }
+    public init(_ entity: AnySession) { storage = Storage(entity) }
 
     /// Creates a session value (for tests and custom caches): the entity with these columns and relations.
     public init(
@@ -30,12 +43,12 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
         base.activeChannel = activeChannel
         switch kind {
         case .anonymous:
-            entity = .anonymous(AnonymousSession(base))
+            storage = Storage(.anonymous(AnonymousSession(base)))
         case .authenticated:
             var session = AuthenticatedSession(
                 base, userId: user?.id, authenticationStrategy: authenticationStrategy ?? "")
             session.user = user
-            entity = .authenticated(session)
+            storage = Storage(.authenticated(session))
         }
     }
 
@@ -48,7 +61,11 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     /// When the session expires (UTC).
     public var expires: Date {
         get { entity.session.expires }
-        set { entity.modifySession { $0.expires = newValue } }
+        set {
+            var changed = entity
+            changed.modifySession { $0.expires = newValue }
+            entity = changed
+        }
     }
     /// Anonymous or authenticated.
     public var kind: Kind { entity.kind }
@@ -82,6 +99,16 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
         if let activeChannelId { parts.append("activeChannelId: \(activeChannelId)") }
         return "CachedSession(" + parts.joined(separator: ", ") + ")"
     }
+}
+
+extension CachedSession {
+    /// Equal when the entities are.
+    public static func == (lhs: CachedSession, rhs: CachedSession) -> Bool {
+        lhs.storage === rhs.storage || lhs.entity == rhs.entity
+    }
+
+    /// Hashes the entity.
+    public func hash(into hasher: inout Hasher) { hasher.combine(entity) }
 }
 
 extension CachedSession: CustomDebugStringConvertible {
