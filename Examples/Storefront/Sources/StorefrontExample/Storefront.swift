@@ -15,7 +15,8 @@ public struct Storefront: Sendable {
     public let store: SessionStore
     /// The pool the store and the routes use.
     public let pool: PostgresPool
-    /// The store's in-process cache.
+    /// The store's in-process cache (left empty, unused, when ``StorefrontConfiguration/sessionCache`` is
+    /// off).
     public let cache: InMemorySessionCache
     /// The listener that evicts sessions other processes changed from ``cache``.
     public let listener: SessionInvalidationListener
@@ -27,7 +28,8 @@ public struct Storefront: Sendable {
     ///   - database: where the tables are.
     ///   - metrics: a Prometheus registry to serve at `/metrics` (the one swift-metrics was bootstrapped
     ///     with), or nil for no `/metrics` route.
-    ///   - cache: the store's cache.
+    ///   - cache: the store's cache; with ``StorefrontConfiguration/sessionCache`` off the store gets a
+    ///     `NoSessionCache` instead and reads the database on every lookup.
     ///   - logger: the server's logger; the pool, the store and the services log through it too.
     public init(
         configuration: StorefrontConfiguration, database: PostgresConfiguration,
@@ -36,7 +38,8 @@ public struct Storefront: Sendable {
         let pool = PostgresPool(configuration: configuration.pool, connection: database, label: "storefront", logger: logger)
         var storeConfiguration = SessionStore.Configuration()
         storeConfiguration.invalidationChannel = configuration.invalidationChannel
-        let store = SessionStore(database: pool, cache: cache, configuration: storeConfiguration, logger: logger)
+        let strategy: any SessionCacheStrategy = configuration.sessionCache ? cache : NoSessionCache()
+        let store = SessionStore(database: pool, cache: strategy, configuration: storeConfiguration, logger: logger)
         let listener = SessionInvalidationListener(store: store, logger: logger) {
             try await PostgresConnection.connect(configuration: database)
         }

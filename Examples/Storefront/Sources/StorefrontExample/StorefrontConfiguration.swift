@@ -3,7 +3,8 @@ public import HummingbirdPostgresSessions
 public import LibPQ
 
 /// Settings of the example storefront server; ``fromEnvironment(_:)`` reads them from `HOST`, `PORT`,
-/// `TOKEN_METHOD` (`cookie`, `bearer` or `both`), `COOKIE_SECURE` and `SESSION_CLEANUP_SECONDS`.
+/// `TOKEN_METHOD` (`cookie`, `bearer` or `both`), `COOKIE_SECURE`, `SESSION_CLEANUP_SECONDS` and `SESSION_CACHE`
+/// (`on` or `off`).
 public struct StorefrontConfiguration: Sendable {
     /// The address the server listens on. Default 127.0.0.1.
     public var host = "127.0.0.1"
@@ -13,6 +14,10 @@ public struct StorefrontConfiguration: Sendable {
     public var sessions = PostgresSessionConfiguration()
     /// The store's `NOTIFY` channel; servers sharing a database must use the same one.
     public var invalidationChannel = "session_cache_invalidation"
+    /// Whether the store caches sessions in memory (``Storefront/cache``). Off, every lookup reads the
+    /// database (`NoSessionCache`): what a server without a cache, or with a cache miss, pays; the HTTP
+    /// benchmark (scripts/bench-http) measures both. Default on.
+    public var sessionCache = true
     /// Time between two session cleanup passes.
     public var cleanupInterval: Duration = .seconds(3600)
     /// The pool's settings. Acquiring a connection gives up after 5 s, so that a request answers 503
@@ -53,6 +58,11 @@ public struct StorefrontConfiguration: Sendable {
         if let seconds = environment["SESSION_CLEANUP_SECONDS"], !seconds.isEmpty {
             guard let value = Int(seconds), value > 0 else { throw .init(name: "SESSION_CLEANUP_SECONDS", requirement: "a positive number") }
             configuration.cleanupInterval = .seconds(value)
+        }
+        switch environment["SESSION_CACHE"] ?? "on" {
+        case "on", "1", "true", "": configuration.sessionCache = true
+        case "off", "0", "false": configuration.sessionCache = false
+        default: throw .init(name: "SESSION_CACHE", requirement: "on or off")
         }
         return configuration
     }
