@@ -83,7 +83,7 @@ app.get("session") { req -> SessionBody in
 }
 
 do {
-    try await app.autoMigrate()
+    try await app.autoMigrate().get()
     try await app.execute()
 } catch {
     app.logger.critical("\(error)")

@@ -25,11 +25,15 @@ struct SessionResponse: ResponseEncodable {
         try container.encode(session, forKey: .session)
     }
 
+    /// `.iso8601` (UTC, `2027-12-05T10:12:39Z`), made once: the `.iso8601` accessor builds a new style (with
+    /// its time zone) on every call.
+    private static let iso8601 = Date.ISO8601FormatStyle()
+
     init(_ session: CachedSession?) {
         self.session = session.map { s in
             Session(
                 id: s.id, kind: s.kind == .authenticated ? "authenticated" : "anonymous",
-                expires: s.expires.formatted(.iso8601), activeOrder: s.activeOrder?.code,
+                expires: Self.iso8601.format(s.expires), activeOrder: s.activeOrder?.code,
                 activeChannel: s.activeChannel?.code, user: s.user?.identifier,
                 authenticationStrategy: s.authenticationStrategy)
         }

@@ -46,7 +46,10 @@ public struct Storefront: Sendable {
         let cleanup = SessionCleanupService(store: store, interval: configuration.cleanupInterval, logger: logger)
 
         let router = Router(context: StorefrontContext.self)
-        router.add(middleware: LogRequestsMiddleware(.debug))
+        // Logs every request at debug level; only added when the logger logs at that level: otherwise it
+        // would cost each request an async middleware frame that logs nothing (measured by
+        // scripts/bench-http).
+        if logger.logLevel <= .debug { router.add(middleware: LogRequestsMiddleware(.debug)) }
         router.add(
             middleware: PostgresSessionMiddleware(
                 store: store, configuration: configuration.sessions, channels: PostgresChannelResolver(database: pool)))
