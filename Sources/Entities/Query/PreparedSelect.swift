@@ -9,6 +9,7 @@ public struct PreparedSelect<Root: Entity>: Sendable {
         @usableFromInline var owner: ObjectIdentifier?
         @usableFromInline var applier: any Sendable
         @usableFromInline var positions: [Int]
+        @usableFromInline var presence: Int
     }
 
     /// The statement's text, with `$n` for its ``QueryParameter``s.
@@ -18,7 +19,7 @@ public struct PreparedSelect<Root: Entity>: Sendable {
     /// The row positions of each kind's columns (polymorphic selects).
     @usableFromInline let variants: [(type: ObjectIdentifier, positions: [Int])]
     /// The relations of `Root` itself, their appliers cast once here rather than for every row.
-    @usableFromInline let rootJoins: [(applier: JoinApplier<Root>, positions: [Int])]
+    @usableFromInline let rootJoins: [(applier: JoinApplier<Root>, positions: [Int], presence: Int)]
     /// The relations of child entities.
     @usableFromInline let childJoins: [JoinPlan]
     /// The row position of the discriminator column, when the table has one and it is selected.
@@ -45,16 +46,22 @@ public struct PreparedSelect<Root: Entity>: Sendable {
         var joins: [JoinPlan] = []
         for join in query.joins {
             var joinIndex: [String: Int] = [:]
-            for column in join.selectedColumns {
+            for column in join.selectedColumns(rootColumns) {
                 joinIndex[column] = next
                 next += 1
             }
+            if join.readsKeyFromJoinColumn(rootColumns) { joinIndex[join.targetKey] = index[join.joinColumn] }
+            let presence = joinIndex[join.targetKey].flatMap { key in
+                join.readsKeyFromJoinColumn(rootColumns) ? join.presenceColumn.flatMap { joinIndex[$0] } : key
+            }
             joins.append(
-                JoinPlan(owner: join.owner, applier: join.applier, positions: join.targetColumns.map { joinIndex[$0] ?? -1 }))
+                JoinPlan(
+                    owner: join.owner, applier: join.applier, positions: join.targetColumns.map { joinIndex[$0] ?? -1 },
+                    presence: presence ?? -1))
         }
         rootJoins = joins.compactMap { join in
             guard join.owner == nil, let applier = join.applier as? JoinApplier<Root> else { return nil }
-            return (applier, join.positions)
+            return (applier, join.positions, join.presence)
         }
         childJoins = joins.filter { $0.owner != nil }
         computedColumns = next..<(next + query.computed.count)
@@ -72,7 +79,7 @@ public struct PreparedSelect<Root: Entity>: Sendable {
     public func decode(_ row: PostgresRow) throws -> Root {
         var reader = ColumnReader(row: row, positions: positions)
         var entity = try Root(reading: &reader)
-        for join in rootJoins { try join.applier.apply(&entity, row, join.positions) }
+        for join in rootJoins { try join.applier.apply(&entity, row, join.positions, presence: join.presence) }
         return entity
     }
 }
@@ -111,10 +118,10 @@ public struct VariantDecoder<Root: PolymorphicEntity> {
             ?? Child.columnNames.map { _ in -1 }
         var reader = ColumnReader(row: row, positions: positions)
         var child = try Child(reading: &reader)
-        for join in prepared.rootJoins { try join.applier.apply(&child.base, row, join.positions) }
+        for join in prepared.rootJoins { try join.applier.apply(&child.base, row, join.positions, presence: join.presence) }
         for join in prepared.childJoins where join.owner == id {
             guard let applier = join.applier as? JoinApplier<Child> else { continue }
-            try applier.apply(&child, row, join.positions)
+            try applier.apply(&child, row, join.positions, presence: join.presence)
         }
         return child
     }

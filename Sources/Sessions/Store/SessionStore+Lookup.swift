@@ -15,6 +15,10 @@ extension SessionStore {
     /// duration, on cache hits as well as misses. Concurrent lookups of one session share one renewal, and
     /// the renewal's `UPDATE` only applies if the expiry is still the one read, so processes racing each
     /// other write once between them.
+    ///
+    /// Runs on the caller's executor until ``lookup(token:)`` (`nonisolated(nonsending)`): a wrapper that
+    /// hopped to the global executor first would pay a second executor switch per lookup.
+    nonisolated(nonsending)
     public func session(forToken token: String) async throws -> CachedSession? {
         try await lookup(token: token)?.session
     }
