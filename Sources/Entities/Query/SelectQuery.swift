@@ -407,16 +407,32 @@ final class JoinApplier<Owner>: Sendable {
     /// The fill of the relation at `keyPath`. Inlinable: built in the module that names the relation, the
     /// closure is specialized for its entity types (compiled generically, each row paid runtime metadata
     /// lookups for `Target?` and the key path's types).
+    ///
+    /// A relation is a stored property (the macros declare it so): it is set at its offset in the entity,
+    /// found once here, rather than through the key path for every row (a runtime key path projection).
     @inlinable
     static func filling<Target: Entity>(_ keyPath: any WritableKeyPath<Owner, Target?> & Sendable) -> Fill {
-        { entity, row, positions, presence in
-            guard presence >= 0, !row.isNull(at: presence) else {
-                entity[keyPath: keyPath] = nil
-                return
+        guard let offset = MemoryLayout<Owner>.offset(of: keyPath) else {
+            return { entity, row, positions, presence in
+                entity[keyPath: keyPath] = try related(Target.self, row, positions, presence)
             }
-            var reader = ColumnReader(row: row, positions: positions)
-            entity[keyPath: keyPath] = try Target(reading: &reader)
         }
+        return { entity, row, positions, presence in
+            let value = try related(Target.self, row, positions, presence)
+            withUnsafeMutablePointer(to: &entity) { pointer in
+                UnsafeMutableRawPointer(pointer).advanced(by: offset).assumingMemoryBound(to: Target?.self).pointee = value
+            }
+        }
+    }
+
+    /// The related row, or nil when there is none (NULL at `presence`).
+    @inlinable
+    static func related<Target: Entity>(
+        _ type: Target.Type, _ row: PostgresRow, _ positions: [Int], _ presence: Int
+    ) throws -> Target? {
+        guard presence >= 0, !row.isNull(at: presence) else { return nil }
+        var reader = ColumnReader(row: row, positions: positions)
+        return try Target(reading: &reader)
     }
 }
 
