@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import Sessions
@@ -47,3 +48,4 @@ struct LoginRequest: Decodable {
     var username: String
     var password: String
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Foundation
 public import HummingbirdPostgresSessions
 public import LibPQ
@@ -68,3 +69,4 @@ public struct StorefrontConfigurationError: Error, CustomStringConvertible {
     /// `PORT must be a port number`.
     public var description: String { "\(name) must be \(requirement)" }
 }
+#endif
