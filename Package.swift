@@ -22,18 +22,19 @@ let package = Package(
         .library(name: "Entities", targets: ["Entities"]),
         .library(name: "Sessions", targets: ["Sessions"]),
         .executable(name: "sessionctl", targets: ["sessionctl"]),
-        // The Hummingbird 2 integration (issue 16). Its own target, behind the default trait `Hummingbird`:
-        // a build of LibPQ, Entities or Sessions never compiles Hummingbird or SwiftNIO (measured in the
-        // README).
+        // The Hummingbird 2 integration (issue 16). Its own target, behind the trait `Hummingbird` (off by
+        // default): a package using LibPQ, Entities or Sessions neither fetches nor compiles Hummingbird or
+        // SwiftNIO (measured in the README).
         .library(name: "HummingbirdPostgresSessions", targets: ["HummingbirdPostgresSessions"]),
     ],
-    // On by default. A package that uses only LibPQ, Entities or Sessions can leave it out
-    // (`.package(url: ..., from: ..., traits: [])`) and then does not even fetch Hummingbird, SwiftNIO
-    // and their dependencies; without that, they are fetched but never built unless the
-    // HummingbirdPostgresSessions product is used.
+    // Off by default, so a package that uses only LibPQ, Entities or Sessions resolves, fetches and builds
+    // exactly what it did before the integration existed. A server enables it
+    // (`.package(url: ..., from: ..., traits: ["Hummingbird"])`); without it the integration's, the example's
+    // and their tests' sources compile to nothing (`#if Hummingbird`). This repository's scripts build with
+    // `--traits Hummingbird` (scripts/lib/pg.sh), one build configuration for all of them.
     traits: [
         .trait(name: "Hummingbird", description: "The Hummingbird 2 integration (HummingbirdPostgresSessions)."),
-        .default(enabledTraits: ["Hummingbird"]),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import HTTPTypes
 public import Hummingbird
 import LibPQ
@@ -98,3 +99,4 @@ extension PostgresSessionError {
         return String(describing: type(of: error))
     }
 }
+#endif

@@ -160,6 +160,8 @@ struct QueryBuilderIntegrationTests {
             // A partial join leaves the other properties at their defaults.
             #expect(created.activeOrder?.code == "A1" && created.activeOrder?.state == "AddingItems")
             #expect(created.activeOrder?.createdAt == nil && created.activeOrder?.type == "Regular")
+            // Its key is not selected twice: it is the session's join column.
+            #expect(created.activeOrder?.id == order.id)
 
             // Read back by a prepared, partial, polymorphic lookup with a condition on a joined relation.
             let lookup = try Session.select().selecting([\.token, \.expires, \.invalidated, \.id]).includingVariantColumns()
@@ -179,6 +181,16 @@ struct QueryBuilderIntegrationTests {
             #expect(throws: PostgresError.self) { try tooFew.decodeVariant(tooFewRows[0]) }
             _ = try await connection.query("UPDATE \"user\" SET \"deletedAt\" = now()")
             #expect(try await connection.query(lookup.query(binds: tokenBind)).isEmpty)
+
+            // A join column naming no row (possible without a foreign key): the relation is nil (its NOT NULL
+            // "code" is), though the key it would have is in the join column.
+            _ = try await connection.query(
+                #"DO $$ DECLARE c text; BEGIN FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = '"session"'::regclass AND contype = 'f' LOOP EXECUTE format('ALTER TABLE "session" DROP CONSTRAINT %I', c); END LOOP; END $$"#)
+            _ = try await connection.query(#"UPDATE "session" SET "activeOrderId" = -1"#)
+            let withOrder = try Session.select().selecting([\.token, \.expires, \.invalidated, \.id, \.activeOrderId])
+                .join(\.activeOrder, selecting: [\.code]).where(\.token == token).prepare()
+            let dangling = try withOrder.decode(try await connection.query(withOrder.query(binds: tokenBind))[0])
+            #expect(dangling.activeOrderId == -1 && dangling.activeOrder == nil)
 
             // A batch delete that skips locked rows, returning the tokens.
             let batch = Session.select().selecting([\.id]).where(\.expires > QueryParameter<Date>(1))

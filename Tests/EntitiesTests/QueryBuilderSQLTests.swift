@@ -41,8 +41,15 @@ import Testing
             .prepare()
         #expect(
             lookup.sql
-                == #"SELECT "session"."token", "session"."id", "session"."type", "session"."authenticationStrategy", "session"."userId", "user"."identifier", "user"."id", length("session"."token") FROM "session" LEFT JOIN "user" "user" ON "user"."id" = "session"."userId" WHERE (("session"."token" = $1 AND "session"."invalidated" = false) AND "user"."deletedAt" IS NULL)"#)
-        #expect(lookup.computedColumns == 7..<8 && lookup.columnCount == 8 && lookup.discriminatorIndex == 2)
+                == #"SELECT "session"."token", "session"."id", "session"."type", "session"."authenticationStrategy", "session"."userId", "user"."identifier", length("session"."token") FROM "session" LEFT JOIN "user" "user" ON "user"."id" = "session"."userId" WHERE (("session"."token" = $1 AND "session"."invalidated" = false) AND "user"."deletedAt" IS NULL)"#)
+        // The user's key is not selected: it is the session's "userId" (selected), and "identifier" (NOT
+        // NULL) tells a missing user.
+        #expect(lookup.computedColumns == 6..<7 && lookup.columnCount == 7 && lookup.discriminatorIndex == 2)
+        // Without the join column in the select list, the key is read from the joined table.
+        let withoutJoinColumn = try Session.select().selecting([\.token]).join(\.activeOrder, selecting: [\.code]).build()
+        #expect(
+            withoutJoinColumn.sql
+                == #"SELECT "session"."token", "activeOrder"."code", "activeOrder"."id" FROM "session" LEFT JOIN "order" "activeOrder" ON "activeOrder"."id" = "session"."activeOrderId""#)
 
         let batch = Session.select().selecting([\.id]).where(\.expires <= QueryParameter<Date>(1))
             .limit(QueryParameter<Int>(2)).locking(.forUpdate, skipLocked: true)

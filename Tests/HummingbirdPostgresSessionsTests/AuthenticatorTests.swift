@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -61,3 +62,4 @@ struct AuthenticatorTests {
         }
     }
 }
+#endif

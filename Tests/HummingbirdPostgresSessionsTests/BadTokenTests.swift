@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -72,3 +73,4 @@ struct BadTokenTests {
         }
     }
 }
+#endif

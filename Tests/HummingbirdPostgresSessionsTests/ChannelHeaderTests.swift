@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -52,3 +53,4 @@ struct ChannelHeaderTests {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -87,3 +88,4 @@ struct CookieFlowTests {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import EmbeddedPostgres
 import Foundation
 import HTTPTypes
@@ -60,3 +61,4 @@ struct DatabaseOutageTests {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -100,3 +101,4 @@ struct LoginLogoutTests {
         }
     }
 }
+#endif

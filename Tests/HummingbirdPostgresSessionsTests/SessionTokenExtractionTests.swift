@@ -1,3 +1,4 @@
+#if Hummingbird
 @testable import HummingbirdPostgresSessions
 import HTTPTypes
 import Hummingbird
@@ -35,3 +36,4 @@ struct SessionTokenExtractionTests {
         #expect(PostgresSessionError(code: .databaseUnavailable).description == "PostgresSessionError(databaseUnavailable)")
     }
 }
+#endif

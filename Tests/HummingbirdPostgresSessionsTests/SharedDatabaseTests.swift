@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -37,3 +38,4 @@ struct SharedDatabaseTests {
         }
     }
 }
+#endif

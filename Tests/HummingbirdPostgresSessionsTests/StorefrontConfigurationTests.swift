@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HummingbirdTesting
 import StorefrontExample
@@ -36,3 +37,4 @@ struct StorefrontConfigurationTests {
         }
     }
 }
+#endif

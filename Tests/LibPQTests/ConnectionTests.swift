@@ -229,7 +229,8 @@ struct ConnectionTests {
             // while it is in flight, so its query_canceled may be that cancel's and it runs again, after
             // the cancel fence lifted. The second run cancels itself with no cancel of ours in flight: the
             // caller gets the error. Two runs.
-            async let sleeper: Void = { _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100)) }()
+            // (Its timeout leaves the poller below time to see it in flight on a loaded machine.)
+            async let sleeper: Void = { _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(500)) }()
             try await Self.waitUntilSent("pg_sleep(30)", on: c)  // the sleeper is sent first
             let behind = try await #require(throws: PostgresError.self) {
                 try await c.query("SELECT nextval('runs'), pg_cancel_backend(pg_backend_pid()), pg_sleep(5)")
@@ -239,8 +240,8 @@ struct ConnectionTests {
             #expect(try await runs() == 3)
             // The server's statement_timeout has the same SQLSTATE but is not a cancel request: no rerun,
             // even with one of this connection's cancels issued during the statement's flight.
-            try await c.query("SET statement_timeout = '400ms'")
-            async let sleeper2: Void = { _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(100)) }()
+            try await c.query("SET statement_timeout = '1500ms'")
+            async let sleeper2: Void = { _ = try? await c.query("SELECT pg_sleep(30)", timeout: .milliseconds(500)) }()
             try await Self.waitUntilSent("pg_sleep(30)", on: c)
             let timedOut = try await #require(throws: PostgresError.self) {
                 try await c.query("SELECT nextval('runs'), pg_sleep(5)")

@@ -13,6 +13,10 @@ PG_DATABASE=postgres
 PG_URL="postgres://${PG_USER}:${PG_PASSWORD}@${PG_HOST}:${PG_PORT}/${PG_DATABASE}"
 PG_COMPOSE_FILE="${PG_ROOT}/docker-compose.yml"
 PG_APT_PACKAGES=(postgresql postgresql-contrib libpq-dev pkg-config)
+# Every swift build/test/run of the repository's scripts enables the package trait of the Hummingbird
+# integration (off by default for the package's users): its HTTP tests are part of the test run, and one
+# build configuration serves all the scripts (toggling a trait rebuilds the package's modules).
+SWIFT_TRAITS=(--traits Hummingbird)
 
 pg_log() { printf '%s: %s\n' "${PG_LOG_NAME:-${0##*/}}" "$*" >&2; }
 pg_die() { pg_log "error: $*"; exit 1; }

@@ -9,7 +9,9 @@ public import LibPQ
 public struct ColumnReader {
     @usableFromInline let row: PostgresRow
     /// For a positional reader: the row index of each column read, in reading order (-1: not selected).
-    @usableFromInline let positions: [Int]?
+    @usableFromInline let positions: [Int]
+    /// Whether columns are found by name rather than by ``positions``.
+    @usableFromInline let byName: Bool
     @usableFromInline var cursor = 0
     /// For a by-name reader inside an embedded struct: the holder's prefix.
     @usableFromInline var prefix: String?
@@ -17,7 +19,8 @@ public struct ColumnReader {
     /// Reads `row` by column name.
     public init(row: PostgresRow) {
         self.row = row
-        self.positions = nil
+        self.positions = []
+        self.byName = true
     }
 
     /// Reads `row` by position: `positions[i]` is the row column of the `i`-th column read (-1 when the
@@ -25,31 +28,37 @@ public struct ColumnReader {
     public init(row: PostgresRow, positions: [Int]) {
         self.row = row
         self.positions = positions
+        self.byName = false
     }
 
     /// The row index of the next column, or nil when the row does not hold it.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func nextIndex(_ column: String) -> Int? {
-        if let positions {
-            defer { cursor += 1 }
-            guard cursor < positions.count else { return nil }
-            let index = positions[cursor]
-            return index >= 0 ? index : nil
-        }
+        if byName { return index(named: column) }
+        let i = cursor
+        cursor = i &+ 1
+        guard i < positions.count else { return nil }
+        let index = positions[i]
+        return index >= 0 ? index : nil
+    }
+
+    /// The row index of `column` (inside an embedded struct: with its prefix).
+    @usableFromInline
+    func index(named column: String) -> Int? {
         let name = prefix.map { NamingStrategy.embeddedColumnName(prefix: $0, column) } ?? column
         return row.columnIndex(named: name)
     }
 
     /// The next column's value, or nil when the row does not hold the column (the property keeps its
     /// default).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func read<T: PostgresDecodable>(_ type: T.Type, _ column: String) throws -> T? {
         guard let index = nextIndex(column) else { return nil }
         return try row.decode(type, at: index)
     }
 
     /// The next column's value; throws a decoding error naming the column when the row does not hold it.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func required<T: PostgresDecodable>(_ type: T.Type, _ column: String) throws -> T {
         guard let index = nextIndex(column) else { throw missing(column, T.self) }
         return try row.decode(type, at: index)
@@ -57,7 +66,7 @@ public struct ColumnReader {
 
     /// An embedded struct's columns, named with `prefix` when reading by name.
     public mutating func embedded<E: Embeddable>(_ type: E.Type, prefix: String) throws -> E {
-        guard positions == nil else { return try E(reading: &self) }
+        guard byName else { return try E(reading: &self) }
         let outer = self.prefix
         self.prefix = outer.map { NamingStrategy.embeddedColumnName(prefix: $0, prefix) } ?? prefix
         defer { self.prefix = outer }

@@ -43,12 +43,26 @@ public struct SelectQuery<Root: Entity>: Sendable {
         var targetColumns: [String]
         /// The columns selected (all unless ``join(_:selecting:)`` chose some).
         var selected: Set<String>?
+        /// A selected column of the target that is never NULL in a related row (`NOT NULL`, not the key):
+        /// when there is one, NULL there means no related row, and the key need not be read from the target.
+        var presenceColumn: String?
         /// The child entity the relation belongs to, when it is not `Root`'s.
         var owner: ObjectIdentifier?
         /// A `JoinApplier<Root>`, or a `JoinApplier<Child>` for a child's relation.
         var applier: any Sendable
 
-        var selectedColumns: [String] { targetColumns.filter { selected?.contains($0) ?? true } }
+        /// Whether the target's key is read from the join column instead (equal in every joined row): only
+        /// for a partial select of the target (``join(_:selecting:)``) whose join column is among the root's
+        /// `columns` and with a ``presenceColumn`` to tell a missing row.
+        func readsKeyFromJoinColumn(_ rootColumns: [String]) -> Bool {
+            selected != nil && presenceColumn != nil && rootColumns.contains(joinColumn)
+        }
+
+        /// The target's columns in the select list, given the root's.
+        func selectedColumns(_ rootColumns: [String]) -> [String] {
+            let withoutKey = readsKeyFromJoinColumn(rootColumns)
+            return targetColumns.filter { (selected?.contains($0) ?? true) && !(withoutKey && $0 == targetKey) }
+        }
     }
 
     enum Source: Sendable {
@@ -108,19 +122,22 @@ public struct SelectQuery<Root: Entity>: Sendable {
 
     /// Left-joins the relation held by `keyPath` (a `@ManyToOne` property) and fills it in; a NULL join
     /// column, or no matching row, leaves it nil. `selecting` limits the related columns read (the key is
-    /// always read).
+    /// always read, from the join column when it is selected).
+    @inlinable
     public func join<Target: Entity>(
         _ keyPath: any WritableKeyPath<Root, Target?> & Sendable, selecting columns: [PartialKeyPath<Target>]? = nil
     ) -> Self {
-        addJoin(keyPath, owner: nil, selecting: columns)
+        addJoin(keyPath, owner: nil, selecting: columns, fill: JoinApplier.filling(keyPath))
     }
 
     /// Left-joins a relation declared on a child entity of `Root` (a polymorphic select of `Session`
     /// joining `AuthenticatedSession.user`); rows decoded as that child get it filled in.
+    @inlinable
     public func join<Child: ChildEntity, Target: Entity>(
         _ keyPath: any WritableKeyPath<Child, Target?> & Sendable, selecting columns: [PartialKeyPath<Target>]? = nil
     ) -> Self where Child.Parent == Root {
-        addJoin(keyPath, owner: ObjectIdentifier(Child.self), selecting: columns).including(columnsOf: [Child.self])
+        addJoin(keyPath, owner: ObjectIdentifier(Child.self), selecting: columns, fill: JoinApplier.filling(keyPath))
+            .including(columnsOf: [Child.self])
     }
 
     static func propertyName(of keyPath: AnyKeyPath) -> String {
@@ -128,9 +145,12 @@ public struct SelectQuery<Root: Entity>: Sendable {
         return String(text[text.index(after: text.lastIndex(of: ".") ?? text.startIndex)...])
     }
 
-    private func addJoin<Owner: Entity, Target: Entity>(
+    /// Adds the join; `fill` (built where the relation is named, so it is specialized for the entity types
+    /// there rather than compiled once for all of them) sets the relation from a row.
+    @usableFromInline
+    func addJoin<Owner: Entity, Target: Entity>(
         _ keyPath: any WritableKeyPath<Owner, Target?> & Sendable, owner: ObjectIdentifier?,
-        selecting columns: [PartialKeyPath<Target>]?
+        selecting columns: [PartialKeyPath<Target>]?, fill: @escaping JoinApplier<Owner>.Fill
     ) -> Self {
         var copy = self
         let candidates = EntityTableInfo.relations(of: Owner.self).filter { $0.target == Target.self }
@@ -158,20 +178,14 @@ public struct SelectQuery<Root: Entity>: Sendable {
             selected = names
         }
         let targetColumns = Target.columnNames
-        let keyIndex = targetColumns.firstIndex(of: key) ?? -1
+        let presence = selected.flatMap { selected in
+            Target.entityMetadata.columns.first { !$0.isNullable && $0.name != key && selected.contains($0.name) }?.name
+        }
         copy.joins.append(
             Join(
                 alias: relation.propertyName, table: target.table, joinColumn: relation.joinColumn, targetKey: key,
-                targetColumns: targetColumns, selected: selected, owner: owner,
-                applier: JoinApplier<Owner> { entity, row, positions in
-                    let index = keyIndex >= 0 ? positions[keyIndex] : -1
-                    guard index >= 0, !row.isNull(at: index) else {
-                        entity[keyPath: keyPath] = nil
-                        return
-                    }
-                    var reader = ColumnReader(row: row, positions: positions)
-                    entity[keyPath: keyPath] = try Target(reading: &reader)
-                }))
+                targetColumns: targetColumns, selected: selected, presenceColumn: presence, owner: owner,
+                applier: JoinApplier<Owner>(fill)))
         return copy
     }
 
@@ -229,6 +243,7 @@ public struct SelectQuery<Root: Entity>: Sendable {
     }
 
     /// Also selects the columns of other entities of the same table (the children of a hierarchy).
+    @usableFromInline
     func including(columnsOf entities: [any Entity.Type]) -> Self {
         var copy = self
         for entity in entities {
@@ -265,12 +280,13 @@ public struct SelectQuery<Root: Entity>: Sendable {
             if !first { query.appendUnescaped(", ") }
             first = false
         }
+        let rootColumns = self.rootColumns
         for column in rootColumns {
             separate()
             query.appendColumn(column, of: info.table)
         }
         for join in joins {
-            for column in join.selectedColumns {
+            for column in join.selectedColumns(rootColumns) {
                 separate()
                 query.appendColumn(column, of: join.alias)
             }
@@ -373,8 +389,51 @@ extension SelectQuery where Root: PolymorphicEntity {
 /// Fills in one joined relation of a decoded entity from the row's columns at `positions`.
 @usableFromInline
 final class JoinApplier<Owner>: Sendable {
-    @usableFromInline let apply: @Sendable (inout Owner, PostgresRow, [Int]) throws -> Void
-    init(_ apply: @escaping @Sendable (inout Owner, PostgresRow, [Int]) throws -> Void) { self.apply = apply }
+    /// Sets the relation from the row's columns at `positions` (the target's, in its reading order);
+    /// `presence` is the row position of a column that is NULL exactly when there is no related row (the
+    /// key, or a `NOT NULL` column of the target; -1 when neither is selected).
+    @usableFromInline typealias Fill = @Sendable (inout Owner, PostgresRow, _ positions: [Int], _ presence: Int) throws -> Void
+
+    @usableFromInline let fill: Fill
+
+    init(_ fill: @escaping Fill) { self.fill = fill }
+
+    /// Fills the relation in `entity` from `row`.
+    @inlinable
+    func apply(_ entity: inout Owner, _ row: PostgresRow, _ positions: [Int], presence: Int) throws {
+        try fill(&entity, row, positions, presence)
+    }
+
+    /// The fill of the relation at `keyPath`. Inlinable: built in the module that names the relation, the
+    /// closure is specialized for its entity types (compiled generically, each row paid runtime metadata
+    /// lookups for `Target?` and the key path's types).
+    ///
+    /// A relation is a stored property (the macros declare it so): it is set at its offset in the entity,
+    /// found once here, rather than through the key path for every row (a runtime key path projection).
+    @inlinable
+    static func filling<Target: Entity>(_ keyPath: any WritableKeyPath<Owner, Target?> & Sendable) -> Fill {
+        guard let offset = MemoryLayout<Owner>.offset(of: keyPath) else {
+            return { entity, row, positions, presence in
+                entity[keyPath: keyPath] = try related(Target.self, row, positions, presence)
+            }
+        }
+        return { entity, row, positions, presence in
+            let value = try related(Target.self, row, positions, presence)
+            withUnsafeMutablePointer(to: &entity) { pointer in
+                UnsafeMutableRawPointer(pointer).advanced(by: offset).assumingMemoryBound(to: Target?.self).pointee = value
+            }
+        }
+    }
+
+    /// The related row, or nil when there is none (NULL at `presence`).
+    @inlinable
+    static func related<Target: Entity>(
+        _ type: Target.Type, _ row: PostgresRow, _ positions: [Int], _ presence: Int
+    ) throws -> Target? {
+        guard presence >= 0, !row.isNull(at: presence) else { return nil }
+        var reader = ColumnReader(row: row, positions: positions)
+        return try Target(reading: &reader)
+    }
 }
 
 /// The root of a single-table hierarchy whose rows decode into one of its kinds.

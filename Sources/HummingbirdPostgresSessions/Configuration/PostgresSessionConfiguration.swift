@@ -1,3 +1,4 @@
+#if Hummingbird
 public import HTTPTypes
 public import Hummingbird
 
@@ -80,3 +81,4 @@ public struct PostgresSessionConfiguration: Sendable {
         self.defaultChannelToken = defaultChannelToken
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Logging
 public import Sessions
 import Synchronization
@@ -200,3 +201,4 @@ extension PostgresSessionContext.Attachment {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 
 /// A request context that carries the request's session: adopt it in your application's context (one
@@ -28,3 +29,4 @@ public struct BasicPostgresSessionRequestContext: PostgresSessionRequestContext 
         self.sessions = PostgresSessionContext()
     }
 }
+#endif

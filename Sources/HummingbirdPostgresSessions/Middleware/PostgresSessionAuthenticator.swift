@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 public import HummingbirdAuth
 public import Sessions
@@ -37,3 +38,4 @@ public struct PostgresSessionAuthenticator<Context: PostgresSessionRequestContex
         return try await identify(session, context)
     }
 }
+#endif

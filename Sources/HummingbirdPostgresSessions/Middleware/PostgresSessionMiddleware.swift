@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 public import Hummingbird
 import LibPQ
@@ -141,3 +142,4 @@ public struct PostgresSessionMiddleware<Context: PostgresSessionRequestContext>:
             sameSite: parameters.sameSite)
     }
 }
+#endif

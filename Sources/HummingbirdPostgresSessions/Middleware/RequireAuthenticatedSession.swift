@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 public import Sessions
 
@@ -32,3 +33,4 @@ public struct RequireAuthenticatedSession<Context: PostgresSessionRequestContext
         return try await next(request, context)
     }
 }
+#endif

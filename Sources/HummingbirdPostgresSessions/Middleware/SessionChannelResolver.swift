@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 public import LibPQ
 import Synchronization
@@ -54,3 +55,4 @@ public final class PostgresChannelResolver: SessionChannelResolver {
         return id
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import HTTPTypes
 import Hummingbird
 
@@ -54,3 +55,4 @@ extension String {
         return s
     }
 }
+#endif

@@ -20,8 +20,9 @@ public struct Session: Hashable {
     @Index(unique: true) @Column public var token: String
     /// When the session expires.
     @Column public var expires: Date
-    /// Whether the session was invalidated (logged out).
-    @Column public var invalidated: Bool
+    /// Whether the session was invalidated (logged out). `false` when a select leaves it out: the store's
+    /// statements return live sessions only.
+    @Column public var invalidated: Bool = false
     /// The primary key.
     @PrimaryGeneratedColumn(registration: .vendureID) public var id: Int?
     /// The id of the active order, if any.

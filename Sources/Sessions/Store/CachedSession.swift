@@ -13,9 +13,21 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     /// The entity, shared between copies: a session with its relations is some 500 bytes holding a dozen
     /// references, and a lookup hands it through several async frames, a cache and a renewal; a copy of
     /// the struct is one reference (copy on write when ``expires`` is set).
+    ///
+    /// The columns a lookup reads on every call (id, token, expiry) are kept beside it: reading them through
+    /// the entity (`entity.session.expires`) copies the whole row out of the enum first.
     final class Storage: Sendable {
         let entity: AnySession
-        init(_ entity: AnySession) { self.entity = entity }
+        let id: Int
+        let token: String
+        let expires: Date
+        init(_ entity: consuming AnySession) {
+            switch entity {
+            case .anonymous(let s): (id, token, expires) = (s.base.id ?? 0, s.base.token, s.base.expires)
+            case .authenticated(let s): (id, token, expires) = (s.base.id ?? 0, s.base.token, s.base.expires)
+            }
+            self.entity = entity
+        }
     }
 
     private var storage: Storage
@@ -27,7 +39,7 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Wraps a decoded session.
-    public init(_ entity: AnySession) { storage = Storage(entity) }
+    public init(_ entity: consuming AnySession) { storage = Storage(entity) }
 
     /// Creates a session value (for tests and custom caches): the entity with these columns and relations.
     public init(
@@ -55,12 +67,12 @@ public struct CachedSession: Sendable, Hashable, CustomStringConvertible {
     /// The common part of the row.
     public var session: Session { entity.session }
     /// `session.id`.
-    public var id: Int { entity.session.id ?? 0 }
+    public var id: Int { storage.id }
     /// The secret token. Never log it; ``description`` shows a prefix only.
-    public var token: String { entity.session.token }
+    public var token: String { storage.token }
     /// When the session expires (UTC).
     public var expires: Date {
-        get { entity.session.expires }
+        get { storage.expires }
         set {
             var changed = entity
             changed.modifySession { $0.expires = newValue }

@@ -70,10 +70,12 @@ public struct SessionStatements: Sendable {
             return "CASE WHEN \(c) <> '' THEN pg_notify(\(c), \(p) || encode(sha256(convert_to(\(\.token), 'UTF8')), 'hex')) END"
         }
         // What every session-returning statement reads: the session's columns (of both kinds), the user's,
-        // the order's and the channel's that a session hands out, then the custom fields.
+        // the order's and the channel's that a session hands out, then the custom fields. Not `invalidated`:
+        // each of them returns live sessions only (the entity's default, false). The related rows' keys are
+        // the session's join columns (the builder reads them there).
         func sessions(_ query: SelectQuery<Session>) -> SelectQuery<Session> {
             var query = query
-                .selecting([\.token, \.expires, \.invalidated, \.id, \.activeOrderId, \.activeChannelId])
+                .selecting([\.token, \.expires, \.id, \.activeOrderId, \.activeChannelId])
                 .includingVariantColumns()
                 .join(\AuthenticatedSession.user, selecting: [\.identifier, \.verified])
                 .join(\.activeOrder, selecting: [\.code, \.state])
@@ -185,7 +187,7 @@ public struct SessionStatements: Sendable {
             }
             entity.modifySession { $0.customFields = fields }
         }
-        return CachedSession(entity)
+        return CachedSession(consume entity)
     }
 }
 

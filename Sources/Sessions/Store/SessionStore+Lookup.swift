@@ -16,7 +16,7 @@ extension SessionStore {
     /// the renewal's `UPDATE` only applies if the expiry is still the one read, so processes racing each
     /// other write once between them.
     public func session(forToken token: String) async throws -> CachedSession? {
-        try await lookup(token: token)?.session
+        try await find(token)?.session
     }
 
     /// What ``lookup(token:)`` found.
@@ -30,6 +30,13 @@ extension SessionStore {
 
     /// ``session(forToken:)``, also saying whether the lookup renewed the session.
     public func lookup(token: String) async throws -> Lookup? {
+        try await find(token)
+    }
+
+    /// The lookup, inlined into both entry points: an async wrapper calling the other would cost each
+    /// lookup a frame and executor switches.
+    @inline(__always)
+    private func find(_ token: String) async throws -> Lookup? {
         if let configurationError { throw configurationError }
         counters.lookups.add(1, ordering: .relaxed)
         guard SessionToken.isWellFormed(token) else {

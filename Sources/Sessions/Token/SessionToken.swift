@@ -19,16 +19,15 @@ public enum SessionToken {
 
     /// A new token from `generator` (tests only: production tokens come from ``generate()``).
     public static func generate<G: RandomNumberGenerator>(using generator: inout G) -> String {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: length) { buffer in
+        String(unsafeUninitializedCapacity: length) { buffer in
             var i = 0
             for _ in 0..<(byteCount / 8) {
                 var word = generator.next()
                 for _ in 0..<8 {
                     let byte = UInt8(truncatingIfNeeded: word)
                     word >>= 8
-                    buffer[i] = hex[Int(byte >> 4)]
-                    buffer[i + 1] = hex[Int(byte & 0x0f)]
+                    buffer[i] = hexDigit(byte >> 4)
+                    buffer[i + 1] = hexDigit(byte & 0x0f)
                     i += 2
                 }
             }
@@ -40,16 +39,23 @@ public enum SessionToken {
     /// length, upper case, NUL, non-ASCII, megabytes of junk) is rejected without touching the database.
     /// The check reads at most 65 UTF-8 bytes.
     public static func isWellFormed(_ token: String) -> Bool {
+        let utf8 = token.utf8
+        // A native string knows its UTF-8 length without reading it; a bridged one reads at most 65 bytes.
+        if let verdict = utf8.withContiguousStorageIfAvailable({ bytes in bytes.count == length && bytes.allSatisfy(isHexDigit) }) {
+            return verdict
+        }
         var count = 0
-        for byte in token.utf8 {
+        for byte in utf8 {
             count += 1
-            guard count <= length else { return false }
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): continue
-            default: return false
-            }
+            guard count <= length, isHexDigit(byte) else { return false }
         }
         return count == length
+    }
+
+    /// `0`-`9` or `a`-`f`.
+    @inline(__always)
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        byte &- UInt8(ascii: "0") < 10 || byte &- UInt8(ascii: "a") < 6
     }
 
     /// The first characters of a token, for logs and command output (never log a whole token).
@@ -61,16 +67,24 @@ public enum SessionToken {
     /// of invalidation notifications. Equal to PostgreSQL's
     /// `encode(sha256(convert_to(token, 'UTF8')), 'hex')`.
     public static func hash(_ token: String) -> String {
-        let digest = SHA256.hash(data: Array(token.utf8))
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        // Hashes the string's own bytes when it has them in one piece (a native string does), no copy.
+        let digest =
+            token.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+            ?? SHA256.hash(data: Array(token.utf8))
         return String(unsafeUninitializedCapacity: 64) { buffer in
             var i = 0
             for byte in digest {
-                buffer[i] = hex[Int(byte >> 4)]
-                buffer[i + 1] = hex[Int(byte & 0x0f)]
+                buffer[i] = hexDigit(byte >> 4)
+                buffer[i + 1] = hexDigit(byte & 0x0f)
                 i += 2
             }
             return i
         }
+    }
+
+    /// The lowercase hex digit of a nibble (a constant table, no allocation).
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        ("0123456789abcdef" as StaticString).utf8Start[Int(nibble)]
     }
 }

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -70,3 +71,4 @@ enum HTTPFixture {
     }
 }
 
+#endif

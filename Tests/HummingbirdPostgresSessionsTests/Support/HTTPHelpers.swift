@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -76,3 +77,4 @@ func isSessionToken(_ token: String?) -> Bool {
 
 /// Vendure's session duration in seconds ('1y' as the ms package reads it).
 let yearInSeconds = 31_557_600
+#endif

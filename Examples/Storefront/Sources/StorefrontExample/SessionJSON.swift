@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import Sessions
@@ -51,3 +52,4 @@ struct LoginRequest: Decodable {
     var username: String
     var password: String
 }
+#endif

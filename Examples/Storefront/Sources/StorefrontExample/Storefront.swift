@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 import HummingbirdPostgresSessions
 public import LibPQ
@@ -68,3 +69,4 @@ public struct Storefront: Sendable {
         self.listener = listener
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Foundation
 public import HummingbirdPostgresSessions
 public import LibPQ
@@ -78,3 +79,4 @@ public struct StorefrontConfigurationError: Error, CustomStringConvertible {
     /// `PORT must be a port number`.
     public var description: String { "\(name) must be \(requirement)" }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 public import HummingbirdPostgresSessions
 
@@ -14,3 +15,4 @@ public struct StorefrontContext: PostgresSessionRequestContext {
         self.sessions = PostgresSessionContext()
     }
 }
+#endif

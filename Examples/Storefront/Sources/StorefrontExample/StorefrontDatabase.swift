@@ -1,3 +1,4 @@
+#if Hummingbird
 import Sessions
 public import LibPQ
 
@@ -42,3 +43,4 @@ public enum StorefrontDatabase {
         await connection.close()
     }
 }
+#endif

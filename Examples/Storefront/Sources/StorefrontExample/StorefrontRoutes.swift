@@ -1,3 +1,4 @@
+#if Hummingbird
 import Crypto
 import Foundation
 import Hummingbird
@@ -118,3 +119,4 @@ struct StatsResponse: ResponseEncodable {
         pool = Pool(openConnections: p.openConnections, connectionsInUse: p.connectionsInUse, connecting: p.connecting, waiters: p.waiters)
     }
 }
+#endif

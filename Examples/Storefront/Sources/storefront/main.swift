@@ -1,3 +1,4 @@
+#if Hummingbird
 import EmbeddedPostgres
 import Foundation
 import Hummingbird
@@ -65,3 +66,10 @@ do {
 embedded?.stop()
 logger.info("storefront stopped")
 exit(status)
+#else
+// Built without the package trait: Hummingbird is not part of the build.
+import Foundation
+
+FileHandle.standardError.write(Data("storefront needs the package trait Hummingbird: swift run --traits Hummingbird storefront\n".utf8))
+exit(2)
+#endif
