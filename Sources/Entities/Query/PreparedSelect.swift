@@ -34,10 +34,11 @@ public struct PreparedSelect<Root: Entity>: Sendable {
                 joinIndex[column] = next
                 next += 1
             }
-            if join.readsKeyFromJoinColumn(rootColumns) { joinIndex[join.targetKey] = index[join.joinColumn] }
-            let presence = joinIndex[join.targetKey].flatMap { key in
-                join.readsKeyFromJoinColumn(rootColumns) ? join.presenceColumn.flatMap { joinIndex[$0] } : key
-            }
+            // The key is in the join column, or selected from the target; a row is missing when the NOT NULL
+            // presence column (then) or the key (else) is NULL.
+            let keyFromJoinColumn = join.readsKeyFromJoinColumn(rootColumns)
+            if keyFromJoinColumn { joinIndex[join.targetKey] = index[join.joinColumn] }
+            let presence = keyFromJoinColumn ? join.presenceColumn.flatMap { joinIndex[$0] } : joinIndex[join.targetKey]
             joins.append(
                 DecodePlan<Root>.JoinPlan(
                     owner: join.owner, applier: join.applier, positions: join.targetColumns.map { joinIndex[$0] ?? -1 },
