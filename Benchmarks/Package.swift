@@ -11,7 +11,7 @@ let package = Package(
     name: "PostgresSessionsBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        // traits: [] leaves out the Hummingbird integration (the root's default trait): not even fetched.
+        // No traits: the Hummingbird integration (off by default) is not even fetched.
         .package(path: "../", traits: []),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
