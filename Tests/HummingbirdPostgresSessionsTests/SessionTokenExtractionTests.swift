@@ -9,13 +9,13 @@ import Testing
 struct SessionTokenExtractionTests {
     @Test(arguments: [
         ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER\tabc", "abc"), ("  Bearer abc  ", "abc"),
-        ("Bearer a b", "a b"),
+        ("Bearer a b", "a b"), ("\tbEaReR  abc", " abc"), ("Bearer é", "é"),
     ])
     func bearerHeadersAreParsedAsVendureParsesThem(header: String, token: String) {
         #expect(PostgresSessionConfiguration.bearerToken(header) == token)
     }
 
-    @Test(arguments: ["Bearer", "Bearer ", "Basic abc", "Bearerabc", "", "Token abc"])
+    @Test(arguments: ["Bearer", "Bearer ", "Basic abc", "Bearerabc", "", "Token abc", "Bëarer abc", "Bearer\u{0}abc", "Bearer\nabc"])
     func otherAuthorizationHeadersCarryNoToken(header: String) {
         #expect(PostgresSessionConfiguration.bearerToken(header) == nil)
     }

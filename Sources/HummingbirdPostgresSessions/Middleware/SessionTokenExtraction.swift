@@ -27,15 +27,21 @@ extension PostgresSessionConfiguration {
     /// `bearer <token>`, any case, surrounding white space ignored (Vendure's `/^bearer\s(.+)$/i` on the
     /// trimmed header).
     static func bearerToken(_ header: String) -> String? {
-        let trimmed = header.trimmingWhitespace()
-        guard trimmed.utf8.count > 7 else { return nil }
-        let scheme = trimmed.prefix(6)
-        guard scheme.lowercased() == "bearer" else { return nil }
-        let rest = trimmed.dropFirst(6)
-        guard let separator = rest.first, separator == " " || separator == "\t" else { return nil }
-        let token = rest.dropFirst()
-        return token.isEmpty ? nil : String(token)
+        // On UTF-8 bytes: the scheme, the separator and the white space are ASCII, and this runs on every
+        // request (trimming and comparing `Character`s would break graphemes for nothing).
+        var bytes = header.utf8[...]
+        while let byte = bytes.first, isBlank(byte) { bytes.removeFirst() }
+        while let byte = bytes.last, isBlank(byte) { bytes.removeLast() }
+        guard bytes.count > 7 else { return nil }
+        // "bearer" in any case: setting bit 5 lower-cases an ASCII letter and makes no other byte one.
+        guard bytes.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }) else { return nil }
+        let rest = bytes.dropFirst(6)
+        guard let separator = rest.first, isBlank(separator) else { return nil }
+        // Cut after ASCII bytes only, so on a character boundary: the conversion cannot fail.
+        return String(rest.dropFirst())
     }
+
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 
     /// The channel token of `request`: the query parameter, else the header (Vendure reads them in that
     /// order), else ``defaultChannelToken``.
@@ -47,12 +53,4 @@ extension PostgresSessionConfiguration {
     }
 }
 
-extension String {
-    fileprivate func trimmingWhitespace() -> Substring {
-        var s = self[...]
-        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
-        return s
-    }
-}
 #endif
