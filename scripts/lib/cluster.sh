@@ -111,6 +111,7 @@ cluster_pg_start() {
     if cluster_port_answers "$port"; then
         pg_die "port $port is taken by a server that is not our $name; stop it or set CLUSTER_PORT_BASE (or CLUSTER_${name^^}_PORT)"
     fi
+    pg_wait_port_unused "$port"
     pg_log "starting the $name on $PG_HOST:$port (data $datadir, log $log)"
     if ! pg_as_owner "$CLUSTER_BIN/pg_ctl" start --pgdata="$datadir" --log="$log" --wait \
         --timeout="$CLUSTER_TIMEOUT" >/dev/null; then

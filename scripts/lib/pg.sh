@@ -23,6 +23,24 @@ pg_die() { pg_log "error: $*"; exit 1; }
 
 pg_is_root() { [[ $(id -u) -eq 0 ]]; }
 
+# Our server ports lie in Linux's ephemeral range (32768-60999), so a client connection can have one as
+# its local port; after it closes, its TIME_WAIT (60 s) keeps a server from binding that port ("could not
+# bind ... Address already in use": seen when pg_basebackup's connection to the primary got the standby's
+# port). Waits until no connection uses <port> locally, at most 70 s. Without `ss`, returns at once.
+pg_wait_port_unused() {
+    local port=$1 tries=0
+    command -v ss >/dev/null 2>&1 || return 0
+    while ss -Htan "( sport = :$port )" 2>/dev/null | grep -qv '^LISTEN'; do
+        if ((tries == 0)); then pg_log "port $port is a connection's local port (TIME_WAIT); waiting until it is free"; fi
+        if ((tries >= 140)); then
+            pg_log "port $port is still in use after 70 s"
+            return 0
+        fi
+        sleep 0.5
+        tries=$((tries + 1))
+    done
+}
+
 # Runs a command as the OS user that owns the cluster: `postgres` when we are root (the server
 # refuses to run as root), ourselves otherwise. Runs from / so an unreadable cwd does not matter.
 pg_as_owner() {
