@@ -111,13 +111,19 @@ cluster_pg_start() {
     if cluster_port_answers "$port"; then
         pg_die "port $port is taken by a server that is not our $name; stop it or set CLUSTER_PORT_BASE (or CLUSTER_${name^^}_PORT)"
     fi
-    pg_wait_port_unused "$port"
-    pg_log "starting the $name on $PG_HOST:$port (data $datadir, log $log)"
-    if ! pg_as_owner "$CLUSTER_BIN/pg_ctl" start --pgdata="$datadir" --log="$log" --wait \
-        --timeout="$CLUSTER_TIMEOUT" >/dev/null; then
+    local started offset
+    started=$(date +%s)
+    while :; do
+        offset=$(pg_log_size "$log")
+        pg_log "starting the $name on $PG_HOST:$port (data $datadir, log $log)"
+        if pg_as_owner "$CLUSTER_BIN/pg_ctl" start --pgdata="$datadir" --log="$log" --wait \
+            --timeout="$CLUSTER_TIMEOUT" >/dev/null; then
+            return 0
+        fi
+        pg_should_retry_bind "$log" "$offset" "$started" "$port" && continue
         tail -n 30 "$log" >&2 2>/dev/null || true
         pg_die "the $name did not start within $CLUSTER_TIMEOUT s; see $log"
-    fi
+    done
 }
 
 # Stops the server of <datadir> when it runs. <mode> is fast (default) or immediate (a crash).

@@ -26,19 +26,34 @@ pg_is_root() { [[ $(id -u) -eq 0 ]]; }
 # Our server ports lie in Linux's ephemeral range (32768-60999), so a client connection can have one as
 # its local port; after it closes, its TIME_WAIT (60 s) keeps a server from binding that port ("could not
 # bind ... Address already in use": seen when pg_basebackup's connection to the primary got the standby's
-# port). Waits until no connection uses <port> locally, at most 70 s. Without `ss`, returns at once.
-pg_wait_port_unused() {
-    local port=$1 tries=0
-    command -v ss >/dev/null 2>&1 || return 0
-    while ss -Htan "( sport = :$port )" 2>/dev/null | grep -qv '^LISTEN'; do
-        if ((tries == 0)); then pg_log "port $port is a connection's local port (TIME_WAIT); waiting until it is free"; fi
-        if ((tries >= 140)); then
-            pg_log "port $port is still in use after 70 s"
-            return 0
-        fi
-        sleep 0.5
-        tries=$((tries + 1))
-    done
+# port). The TIME_WAIT of a connection a server closed does not block its successor (it inherits the
+# listener's SO_REUSEADDR), and `ss` cannot tell the two apart, so the start scripts do not wait up front:
+# they retry, for at most PG_BIND_RETRY_SECONDS (70), when the server's log says exactly that.
+PG_BIND_RETRY_SECONDS=${PG_BIND_RETRY_SECONDS:-70}
+
+# The size of <log> in bytes (0 when it does not exist yet): where a start's own lines begin.
+pg_log_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# 0 when the lines of <log> after byte <offset> say the server could not listen because its port was
+# taken ("could not bind ...: Address already in use").
+pg_log_says_port_taken() {
+    local log=$1 offset=$2
+    tail -c +"$((offset + 1))" "$log" 2>/dev/null | grep -q 'could not bind .*Address already in use'
+}
+
+# Decides, after a start failed, whether to try again: 0 (after a 1 s pause) when the log lines since
+# <offset> show the port held by a TIME_WAIT and <started> (seconds since epoch of the first attempt) is
+# less than PG_BIND_RETRY_SECONDS ago.
+#   pg_should_retry_bind <log> <offset> <started> <port>
+pg_should_retry_bind() {
+    local log=$1 offset=$2 started=$3 port=$4
+    pg_log_says_port_taken "$log" "$offset" || return 1
+    if (($(date +%s) - started >= PG_BIND_RETRY_SECONDS)); then
+        pg_log "port $port was still taken after ${PG_BIND_RETRY_SECONDS} s"
+        return 1
+    fi
+    pg_log "port $port is taken (a closed connection's TIME_WAIT when nothing listens on it: ss -tan 'sport = :$port'); retrying in 1 s"
+    sleep 1
 }
 
 # Runs a command as the OS user that owns the cluster: `postgres` when we are root (the server
