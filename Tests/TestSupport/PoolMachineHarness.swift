@@ -17,6 +17,9 @@ public final class PoolMachineHarness {
 
     public init(_ configure: (inout PostgresPool.Configuration) -> Void = { _ in }) {
         var c = PostgresPool.Configuration()
+        // The placement tests start from spreading (every query to an idle connection first); those about
+        // packing set their depth.
+        c.packingDepth = 1
         configure(&c)
         configuration = c
         machine = PoolStateMachine(configuration: c)

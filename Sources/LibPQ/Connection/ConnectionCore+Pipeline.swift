@@ -10,6 +10,11 @@ extension ConnectionCore {
     /// answers it with one write; a member that fails fails alone, and the members after it (skipped by
     /// the server, `PGRES_PIPELINE_ABORTED`) are sent again.
     ///
+    /// Single-statement writes sent together (``Request/isGroupableWrite``) form a write group the same
+    /// way, without a guard: one implicit transaction, one commit. Its members are answered only at the
+    /// group's sync point; if any of them failed, the transaction rolled back and each member is sent
+    /// again on its own (``settleWriteGroup(tail:conn:resent:)``).
+    ///
     /// Nothing is sent while a cancel request is outstanding (the cancel fence, see
     /// `ConnectionCore+Cancel.swift`); the pump runs again when it lifts.
     func pump() {
@@ -18,10 +23,21 @@ extension ConnectionCore {
         /// The last member of the read-only group being built, still without its sync point.
         var groupTail: Request?
         var groupMembers = 0
+        /// Whether the open group is a write group (else a read-only group).
+        var groupIsWrite = false
         func closeGroup() -> Bool {
             guard let tail = groupTail else { return true }
             groupTail = nil
-            groupSizes.record(groupMembers)
+            if groupIsWrite {
+                writeGroupSizes.record(groupMembers)
+                if groupMembers == 1 {
+                    // A group of one is a plain request with its own sync point.
+                    tail.inGroup = false
+                    tail.inWriteGroup = false
+                }
+            } else {
+                groupSizes.record(groupMembers)
+            }
             groupMembers = 0
             tail.syncAfter = true
             guard PQpipelineSync(conn) == 1 else {
@@ -58,6 +74,9 @@ extension ConnectionCore {
             }
             var inGroup = false
             if next.isReadOnlyQuery {
+                if groupTail != nil, groupIsWrite {
+                    guard closeGroup() else { return }
+                }
                 if groupTail != nil {
                     inGroup = true
                 } else if pending.count >= 2, pending[pending.index(after: pending.startIndex)].isReadOnlyQuery,
@@ -76,7 +95,30 @@ extension ConnectionCore {
                     }
                     inflight.append(guardRequest)
                     groupTail = guardRequest
+                    groupIsWrite = false
                     inGroup = true
+                }
+            } else if next.isGroupableWrite && !next.sendsAlone {
+                if groupTail == nil, configuration.groupsWrites, !transactionMayBeOpen, writeCommitInFlight() {
+                    // The server is committing this connection's last writes (waiting for its WAL flush,
+                    // during which it reads nothing else): the writes that arrive meanwhile wait here and
+                    // go out together when that commit is answered, as one group with one commit, instead
+                    // of queueing at the server as one transaction each.
+                    break
+                }
+                if groupTail != nil, !groupIsWrite {
+                    guard closeGroup() else { return }
+                }
+                if groupTail != nil {
+                    inGroup = true
+                } else if pending.count >= 2, canStartWriteGroup(conn) {
+                    let second = pending[pending.index(after: pending.startIndex)]
+                    if second.isGroupableWrite && !second.sendsAlone {
+                        // Two or more writes in a row: the first opens a write group (it is the group's
+                        // tail until a member follows, so the group always gets its sync point).
+                        groupIsWrite = true
+                        inGroup = true
+                    }
                 }
             } else if groupTail != nil {
                 guard closeGroup() else { return }
@@ -85,6 +127,7 @@ extension ConnectionCore {
             if send(next, conn: conn, sync: !inGroup) {
                 inflight.append(next)
                 next.inGroup = inGroup
+                next.inWriteGroup = inGroup && groupIsWrite
                 if inGroup {
                     groupTail = next
                     groupMembers += 1
@@ -128,6 +171,18 @@ extension ConnectionCore {
         guard configuration.groupsReadOnlyQueries, !groupingDisabled,
             inflight.count + 3 <= configuration.maximumPipelineDepth
         else { return false }
+        return outsideTransactionBlock(conn)
+    }
+
+    /// Whether a write this connection sent is still waiting for its commit (its sync point).
+    private func writeCommitInFlight() -> Bool {
+        !heldWrites.isEmpty || inflight.contains { $0.isGroupableWrite }
+    }
+
+    /// Whether a write group may start now: write grouping is on, no transaction block is open or being
+    /// opened (the writes would join it), and the pipeline has room for two members.
+    private func canStartWriteGroup(_ conn: OpaquePointer) -> Bool {
+        guard configuration.groupsWrites, inflight.count + 2 <= configuration.maximumPipelineDepth else { return false }
         return outsideTransactionBlock(conn)
     }
 
@@ -247,8 +302,13 @@ extension ConnectionCore {
                 guard head.commandsLeft > 0 else { break }
                 head.commandsLeft -= 1
                 if head.commandsLeft == 0 && !head.syncAfter {
-                    // A group member before the group's last: complete now, the sync point comes later.
+                    // A group member before the group's last: complete now, the sync point comes later;
+                    // a write group's member waits for it (until then its write may yet roll back).
                     inflight.removeFirst()
+                    if head.inWriteGroup {
+                        heldWrites.append(head)
+                        continue
+                    }
                     settle(head, conn: conn, resent: &resent)
                     if case .ready = state {} else { return }
                     cancelHeadIfRequested()
@@ -278,7 +338,11 @@ extension ConnectionCore {
                 PQclear(result)
                 groupFailed = false
                 inflight.removeFirst()
-                settle(head, conn: conn, resent: &resent)
+                if head.inWriteGroup {
+                    settleWriteGroup(tail: head, conn: conn, resent: &resent)
+                } else {
+                    settle(head, conn: conn, resent: &resent)
+                }
                 if case .ready = state {} else { return }
                 cancelHeadIfRequested()
                 continue
@@ -308,6 +372,33 @@ extension ConnectionCore {
         } else {
             finish(head, conn: conn)
         }
+    }
+
+    /// A write group's sync point arrived (`tail` is its last member): when every member succeeded, the
+    /// group committed and each member is answered. Otherwise its implicit transaction rolled back, so
+    /// none of the members took effect: each one whose caller still waits is sent again, alone (at
+    /// `resent`, in order), so that a failing write fails in a transaction of its own and the others
+    /// commit without it. A member whose caller cancelled meanwhile is then answered as cancelled before
+    /// it was sent (nothing of it remained).
+    private func settleWriteGroup(tail: Request, conn: OpaquePointer, resent: inout Int) {
+        heldWrites.append(tail)
+        let members = heldWrites
+        heldWrites.removeAll(keepingCapacity: true)
+        let failed = members.contains { $0.error != nil || $0.aborted }
+        if !failed {
+            for member in members {
+                finish(member, conn: conn)
+                if case .ready = state {} else { return }
+            }
+            return
+        }
+        for member in members where member.continuation != nil {
+            member.resetForResend()
+            member.sendsAlone = true
+            pending.insert(member, at: resent)
+            resent += 1
+        }
+        writeGroupReruns.increment(by: members.count)
     }
 
     /// Keeps the rows of the statement's execution and the first error; frees the rest.

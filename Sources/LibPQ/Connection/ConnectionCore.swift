@@ -57,6 +57,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     @exclusivity(unchecked) var transactionMayBeOpen = false
     /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
     @exclusivity(unchecked) var groupingDisabled = false
+    /// Members of the write group being answered whose results are in, waiting for its sync point.
+    @exclusivity(unchecked) var heldWrites: [Request] = []
     /// ``readOnlyGuard``, held here: reading the static costs a lazy-initialisation check per group.
     let groupGuard = ConnectionCore.readOnlyGuard
     /// Cancel requests issued on this connection so far. A request remembers the count when it is sent, so
@@ -97,6 +99,11 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// `psql.connection.read_only_group.resent` (counter): group members skipped by the server after an
     /// earlier member failed, and sent again.
     let groupResends = Counter(label: "psql.connection.read_only_group.resent")
+    /// `psql.connection.write_group.size` (recorder): writes per write group sent.
+    let writeGroupSizes = IntegerRecorder(label: "psql.connection.write_group.size", aggregate: true)
+    /// `psql.connection.write_group.rerun` (counter): members of write groups that rolled back (a member
+    /// or the commit failed), sent again on their own.
+    let writeGroupReruns = Counter(label: "psql.connection.write_group.rerun")
 
     private static let ids = Atomic<Int>(0)
 
@@ -287,8 +294,10 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             connectContinuation = nil
             c.resume(throwing: error)
         }
-        let sent = Array(inflight)
+        // Held writes first: they were sent before everything still in flight.
+        let sent = heldWrites + Array(inflight)
         let unsent = Array(pending) + late
+        heldWrites.removeAll()
         inflight.removeAll()
         pending.removeAll()
         inflightCount.store(0, ordering: .relaxed)

@@ -45,6 +45,19 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// multi-statement transactions. Default true.
     public var groupsReadOnlyQueries: Bool = true
 
+    /// Whether single-statement writes (`INSERT`, `UPDATE`, `DELETE`, not in a transaction block) that
+    /// are sent to one connection together share one pipeline sync point: the server runs them as one
+    /// implicit transaction and commits them with one WAL flush instead of one per write, which is what
+    /// limits writes on a server with durable commits. Each caller still gets exactly its own outcome:
+    /// members are answered only once the group has committed, and when any member fails (or the commit
+    /// does) the transaction rolled back, so every member runs again on its own and the failing one gets
+    /// its error from that run. A write's effects outside the database (a foreign table, `dblink`) would
+    /// repeat then: turn it off if statements have such effects. A group holds its members' row locks until
+    /// it commits, so writes that lock the same rows from several connections wait longer for each other
+    /// (a deadlock among groups is resolved by the server, and its members run again alone). Turn it off for
+    /// PgBouncer in statement mode, which refuses multi-statement transactions. Default true.
+    public var groupsWrites: Bool = true
+
     /// The `application_name` reported to the server when the string does not set one.
     public var applicationName: String = "PostgresSessions"
 
@@ -167,7 +180,7 @@ extension PostgresConfiguration: CustomReflectable {
             children: [
                 "parameters": redactedParameters, "connectTimeout": connectTimeout, "cancelTimeout": cancelTimeout,
                 "statementCacheCapacity": statementCacheCapacity, "maximumPipelineDepth": maximumPipelineDepth,
-                "groupsReadOnlyQueries": groupsReadOnlyQueries, "pooler": pooler, "applicationName": applicationName,
+                "groupsReadOnlyQueries": groupsReadOnlyQueries, "groupsWrites": groupsWrites, "pooler": pooler, "applicationName": applicationName,
                 "eventLoop": eventLoop,
             ],
             displayStyle: .struct)

@@ -76,6 +76,10 @@ final class Request: @unchecked Sendable {
     @exclusivity(unchecked) var inGroup = false
     /// Whether it is the internal statement that opens a read-only group.
     @exclusivity(unchecked) var isGroupGuard = false
+    /// Whether it was sent as a member of a write group (answered only once the group committed).
+    @exclusivity(unchecked) var inWriteGroup = false
+    /// Whether it must be sent on its own: its write group rolled back, and it runs again alone.
+    @exclusivity(unchecked) var sendsAlone = false
 
     init(kind: Kind, continuation: UnsafeContinuation<PostgresRows, any Error>? = nil) {
         self.continuation = continuation
@@ -83,10 +87,12 @@ final class Request: @unchecked Sendable {
         case .query(let q):
             query = q
             isReadOnlyQuery = q.isReadOnly
+            isGroupableWrite = !q.isReadOnly && PostgresQuery.isGroupableWrite(q.sql)
             isScript = false
         case .script(let sql):
             query = PostgresQuery(unsafeSQL: sql)
             isReadOnlyQuery = false
+            isGroupableWrite = false
             isScript = true
         }
     }
@@ -96,6 +102,10 @@ final class Request: @unchecked Sendable {
     /// Whether it may share a sync point with other read-only queries. Stored, like ``isScript``: the
     /// pump asks several times per request, and matching `kind` copied the whole query each time.
     let isReadOnlyQuery: Bool
+
+    /// Whether it is a single `INSERT`, `UPDATE` or `DELETE` that may share a sync point with other such
+    /// writes (see ``PostgresConfiguration/groupsWrites``). Stored, for the same reason.
+    let isGroupableWrite: Bool
 
     /// Whether it may open a transaction block (`BEGIN`, `START TRANSACTION`), so that the transaction status
     /// libpq last reported may be stale until its result is in. Computed once.

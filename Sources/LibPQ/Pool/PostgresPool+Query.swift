@@ -34,10 +34,13 @@ extension PostgresPool: PostgresQueryable {
         }
         let clock = dependencies.clock
         let deadline = timeout.map { clock.now + $0 }
+        // Read-only queries pack (up to `packingDepth` per connection) into read-only groups, and so do
+        // writes that may share a commit (see PostgresConfiguration.groupsWrites): fewer, larger groups.
+        let packs = query.isReadOnly || (connectionConfiguration.groupsWrites && PostgresQuery.isGroupableWrite(query.sql))
         var retries = 0
         var retryUntil = deadline
         while true {
-            let leased = try await acquire(.shared, timeout: deadline.map { max(.zero, $0 - clock.now) }, packs: query.isReadOnly)
+            let leased = try await acquire(.shared, timeout: deadline.map { max(.zero, $0 - clock.now) }, packs: packs)
             metrics.depth.record(leased.leased.lease.depth)
             do {
                 let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)

@@ -60,6 +60,37 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
         firstKeyword(of: sql, length: 5) { $0 == "begin" || $0 == "start" }
     }
 
+    /// Whether `sql` is a single `INSERT`, `UPDATE` or `DELETE` (its first keyword, after white space,
+    /// `(` and comments): a write whose only effects are in the database, so that it may share an
+    /// implicit transaction with other callers' writes and run again after that transaction rolled back
+    /// (see ``PostgresConfiguration/groupsWrites``). No string is built: this runs for every write.
+    static func isGroupableWrite(_ sql: String) -> Bool {
+        var sql = sql
+        return sql.withUTF8 { bytes in
+            var i = 0
+            while i < bytes.count {
+                let c = bytes[i]
+                guard c == 0x20 || (c >= 0x09 && c <= 0x0D) else { break }
+                i += 1
+            }
+            // A comment or "(" first: not worth parsing here; such a statement is sent on its own.
+            guard i + 6 <= bytes.count else { return false }
+            if i + 6 < bytes.count {
+                let end = bytes[i + 6]
+                let next = end | 0x20
+                if (next >= 0x61 && next <= 0x7A) || (end >= 0x30 && end <= 0x39) || end == 0x5F || end >= 0x80 {
+                    return false
+                }
+            }
+            func matches(_ word: StaticString) -> Bool {
+                let w = word.utf8Start
+                for k in 0..<6 where bytes[i + k] | 0x20 != w[k] { return false }
+                return true
+            }
+            return matches("insert") || matches("update") || matches("delete")
+        }
+    }
+
     /// Whether `sql`'s first keyword, after white space, `(` and comments, is `LISTEN`.
     static func startsListen(_ sql: String) -> Bool {
         firstKeyword(of: sql, length: 6) { $0 == "listen" }

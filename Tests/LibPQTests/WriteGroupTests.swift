@@ -1,0 +1,121 @@
+import Foundation
+@testable import LibPQ
+import TestSupport
+import Testing
+
+/// Single-statement writes submitted together share one implicit transaction and one commit
+/// (`PostgresConfiguration.groupsWrites`), and must still behave as if each ran alone: each caller gets its
+/// own result, a failing write fails alone, and the others commit exactly once.
+@Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
+struct WriteGroupTests {
+    /// Runs `count` bodies concurrently as tasks on the connection's event loop, started by one task that
+    /// runs there: their statements are submitted in the same loop turn, so they are sent together.
+    private static func together<T: Sendable>(
+        _ count: Int, _ body: @escaping @Sendable (Int) async -> T
+    ) async -> [Int: T] {
+        let executor = PostgresEventLoop.default.taskExecutor
+        return await withTaskExecutorPreference(executor) {
+            await withTaskGroup(of: (Int, T).self) { group in
+                for i in 0..<count {
+                    group.addTask { (i, await body(i)) }
+                }
+                var results: [Int: T] = [:]
+                for await (i, value) in group { results[i] = value }
+                return results
+            }
+        }
+    }
+
+    private static func insert(_ c: PostgresConnection, _ id: Int64) async -> Result<Int64, PostgresError> {
+        do {
+            let rows = try await c.query("INSERT INTO t (id, xid) VALUES (\(id), txid_current()) RETURNING id * 10")
+            return .success(try rows[0].decode(Int64.self, at: 0))
+        } catch { return .failure(error as! PostgresError) }
+    }
+
+    @Test func writesSentTogetherShareOneTransactionAndEachCallerGetsItsOwnResult() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            try await c.execute(script: "CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL)")
+            let other = try await TestDatabase.connect(schema: schema)
+            let results = await Self.together(24) { i in await Self.insert(other, Int64(i)) }
+            for (i, result) in results { #expect(try result.get() == Int64(i) * 10) }
+            let (rows, transactions) = try await c.query("SELECT count(*), count(DISTINCT xid) FROM t")[0].decode((Int64, Int64).self)
+            #expect(rows == 24)
+            #expect(transactions < 24, "\(transactions) transactions for 24 writes sent together")
+            await other.close()
+        }
+    }
+
+    @Test func aFailingWriteFailsAloneAndTheOthersCommitOnce() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            try await c.execute(script: "CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL); INSERT INTO t VALUES (3, 0), (11, 0)")
+            let other = try await TestDatabase.connect(schema: schema)
+            for round in 0..<3 {
+                let base = Int64(round * 100)
+                // Members 3 and 11 of the first round collide with the rows already there; in every round the
+                // last member collides with the first (sent in the same group).
+                let results = await Self.together(16) { i in
+                    await Self.insert(other, i == 15 ? base : (round == 0 ? Int64(i) : base + Int64(i)))
+                }
+                for (i, result) in results {
+                    switch result {
+                    case .success(let v):
+                        #expect(i != 15 && !(round == 0 && (i == 3 || i == 11)), "round \(round) write \(i) succeeded")
+                        #expect(v == (round == 0 ? Int64(i) : base + Int64(i)) * 10)
+                    case .failure(let e):
+                        #expect(e.sqlState == "23505", "round \(round) write \(i): \(e)")
+                        #expect(i == 15 || (round == 0 && (i == 3 || i == 11)), "round \(round) write \(i) failed: \(e)")
+                    }
+                }
+            }
+            // Round 0 added 13 rows (0...14 without 3 and 11), rounds 1 and 2 added 15 each: no write twice.
+            #expect(try await c.query("SELECT count(*) FROM t")[0].decode(Int64.self, at: 0) == 2 + 13 + 15 + 15)
+            #expect(try await c.query("SELECT count(*) FROM (SELECT id FROM t GROUP BY id HAVING count(*) > 1) d")[0].decode(Int64.self, at: 0) == 0)
+            await other.close()
+        }
+    }
+
+    @Test func withWriteGroupingOffEveryWriteCommitsAlone() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            try await c.execute(script: "CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL)")
+            let other = try await TestDatabase.connect(schema: schema) { $0.groupsWrites = false }
+            let results = await Self.together(16) { i in await Self.insert(other, Int64(i)) }
+            #expect(results.values.allSatisfy { (try? $0.get()) != nil })
+            #expect(try await c.query("SELECT count(DISTINCT xid) FROM t")[0].decode(Int64.self, at: 0) == 16)
+            await other.close()
+        }
+    }
+
+    @Test func writesAfterABeginSentTogetherJoinItsTransactionNotAGroup() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            try await c.execute(script: "CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL)")
+            let other = try await TestDatabase.connect(schema: schema)
+            let executor = PostgresEventLoop.default.taskExecutor
+            // BEGIN and writes submitted in one loop turn, in that order: the writes run in the transaction
+            // BEGIN opened, and ROLLBACK takes them all back.
+            try await withTaskExecutorPreference(executor) {
+                async let begin: PostgresRows = other.query("BEGIN")
+                async let first: PostgresRows = other.query("INSERT INTO t VALUES (1, txid_current())")
+                async let second: PostgresRows = other.query("INSERT INTO t VALUES (2, txid_current())")
+                _ = try await (begin, first, second)
+            }
+            try await other.query("ROLLBACK")
+            #expect(try await c.query("SELECT count(*) FROM t")[0].decode(Int64.self, at: 0) == 0)
+            await other.close()
+        }
+    }
+
+    @Test func isGroupableWriteReadsTheFirstKeyword() {
+        #expect(PostgresQuery.isGroupableWrite("INSERT INTO t VALUES (1)"))
+        #expect(PostgresQuery.isGroupableWrite("  update t SET x = 1"))
+        #expect(PostgresQuery.isGroupableWrite("\nDelete FROM t"))
+        #expect(!PostgresQuery.isGroupableWrite("SELECT 1"))
+        #expect(!PostgresQuery.isGroupableWrite("INSERTED"))
+        #expect(!PostgresQuery.isGroupableWrite("insert_x"))
+        #expect(!PostgresQuery.isGroupableWrite("WITH d AS (DELETE FROM t) SELECT 1"))
+        #expect(!PostgresQuery.isGroupableWrite("VACUUM t"))
+        #expect(!PostgresQuery.isGroupableWrite("-- c\nINSERT INTO t VALUES (1)"))
+        #expect(!PostgresQuery.isGroupableWrite("INSER"))
+        #expect(!PostgresQuery.isGroupableWrite("ünsert"))
+    }
+}
