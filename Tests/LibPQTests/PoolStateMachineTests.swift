@@ -145,6 +145,29 @@ import Testing
         #expect(h.slot(1)?.shared == 4 && h.slot(2)?.shared == 2)
     }
 
+    @Test func groupableWritesGatherOnAWriteLaneThatReadsAvoid() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 2; $0.maximumPipelineDepth = 8; $0.packingDepth = 4 }
+        _ = h.request(.shared)
+        h.establish(1)
+        // A statement that does not pack opens connection 2 (as in the test below), then finishes.
+        let (_, spread) = h.request(.shared, packs: false)
+        #expect(spread.creates == [2])
+        h.establish(2)
+        h.release(try #require(spread.leases.first))
+        // Connection 1 carries a read, 2 is idle: the first write starts a lane on the idle one...
+        let (_, first) = h.request(.shared, writes: true)
+        #expect(first.leases.map(\.connection) == [2])
+        // ...the next writes join the lane although connection 1 is as busy...
+        for _ in 0..<2 { #expect(h.request(.shared, writes: true).actions.leases.map(\.connection) == [2]) }
+        // ...and reads stay off it, packing onto connection 1 although the lane is busier.
+        for _ in 0..<2 { #expect(h.request(.shared).actions.leases.map(\.connection) == [1]) }
+        #expect(h.slot(2)?.writes == 3 && h.slot(2)?.shared == 3)
+        #expect(h.slot(1)?.writes == 0 && h.slot(1)?.shared == 3)
+        // Releasing a write lease counts it off the lane.
+        h.release(try #require(first.leases.first))
+        #expect(h.slot(2)?.writes == 2 && h.slot(2)?.shared == 2)
+    }
+
     @Test func onlyReadOnlyQueriesArePackedOtherStatementsSpread() throws {
         let h = PoolMachineHarness { $0.maximumConnections = 2; $0.maximumPipelineDepth = 8; $0.packingDepth = 4 }
         _ = h.request(.shared)

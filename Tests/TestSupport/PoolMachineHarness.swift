@@ -37,13 +37,16 @@ public final class PoolMachineHarness {
     /// caller running on event loop `loop` (none by default); `packs` false for a statement that is not
     /// read-only.
     public func request(
-        _ kind: PoolStateMachine.LeaseKind, timeout: Duration? = nil, loop: Int? = nil, packs: Bool = true
+        _ kind: PoolStateMachine.LeaseKind, timeout: Duration? = nil, loop: Int? = nil, packs: Bool = true,
+        writes: Bool = false
     ) -> (id: Int, actions: [Action]) {
         nextRequest += 1
         let deadline = now + (timeout ?? configuration.acquireTimeout)
         return (
             nextRequest,
-            track(machine.leaseRequested(nextRequest, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs))
+            track(
+                machine.leaseRequested(
+                    nextRequest, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs, writes: writes))
         )
     }
 

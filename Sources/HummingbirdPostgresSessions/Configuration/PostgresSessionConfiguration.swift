@@ -65,6 +65,14 @@ public struct PostgresSessionConfiguration: Sendable {
     /// The channel token used when a request names none (Vendure falls back to its default channel); nil to
     /// leave a session's channel alone when the request names none.
     public var defaultChannelToken: String?
+    /// Where the middleware runs the session lookup and the rest of the request (the handler included):
+    /// nil (the default) leaves them on the task Hummingbird runs them on; an executor, such as the
+    /// pool's event loop (`PostgresEventLoop.default.taskExecutor`), makes the request's task prefer it,
+    /// so that its queries are sent and answered on the loop's thread without a thread switch each, at
+    /// the cost of one switch onto the loop and one back per request. Measured in Benchmarks/RESULTS.md
+    /// (worth it only for handlers that make several queries). Only for handlers that never block: a
+    /// handler that blocks the loop's thread stalls every connection on it.
+    public var taskExecutor: (any TaskExecutor)?
 
     /// Creates a configuration.
     public init(

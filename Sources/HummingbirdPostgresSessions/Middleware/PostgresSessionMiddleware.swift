@@ -53,6 +53,18 @@ public struct PostgresSessionMiddleware<Context: PostgresSessionRequestContext>:
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        guard let executor = configuration.taskExecutor else {
+            return try await handleHere(request, context: context, next: next)
+        }
+        return try await withTaskExecutorPreference(executor) {
+            try await handleHere(request, context: context, next: next)
+        }
+    }
+
+    /// ``handle(_:context:next:)`` on the executor it runs on.
+    private func handleHere(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let logger = context.logger
         let mapper = PostgresSessionContext.Attachment(store: store, channelID: nil, logger: logger)
         let extracted = configuration.extractToken(from: request)

@@ -7,6 +7,10 @@ public struct ConnectionSlot: Sendable, Hashable {
     public internal(set) var state: State = .connecting
     /// Shared leases in flight.
     public internal(set) var shared = 0
+    /// Of those, leases for groupable writes (``PostgresPool/Configuration/packingDepth``): the
+    /// connection is a write lane, where writes gather into groups that share a commit and which
+    /// read-only queries avoid (they would wait behind the commit).
+    public internal(set) var writes = 0
     /// Held by an exclusive lease.
     public internal(set) var pinned = false
     /// Promised to an exclusive waiter: takes no new shared work while its in-flight work drains.

@@ -4,16 +4,34 @@ extension PoolStateMachine {
     /// Where a request of `kind` from a caller on `loop` can go right now. Shared: its loop's best
     /// connection under the packing depth, else any loop's, else its loop's least loaded with room, else
     /// any loop's; exclusive: an idle connection of its loop, else any idle one.
-    func place(_ kind: LeaseKind, loop: Int?, packs: Bool) -> Int? {
+    func place(_ kind: LeaseKind, loop: Int?, packs: Bool, writes: Bool = false) -> Int? {
         let packing = packing(packs)
+        let lane: Lane = !packs || packing == 1 ? .any : (writes ? .writes : .reads)
         guard let loop, loopCount > 1 else {
-            let any = candidates(kind, on: nil, packing: packing)
+            let any = candidates(kind, on: nil, packing: packing, lane: lane)
             return any.packed ?? any.spread
         }
-        let own = candidates(kind, on: loop, packing: packing)
+        let own = candidates(kind, on: loop, packing: packing, lane: lane)
         if let i = own.packed { return i }
-        let any = candidates(kind, on: nil, packing: packing)
+        let any = candidates(kind, on: nil, packing: packing, lane: lane)
         return any.packed ?? own.spread ?? any.spread
+    }
+
+    /// Which connections a packing request prefers under the packing depth. Writes gather on write lanes
+    /// (connections already carrying writes: their groups share one commit), else start one on an idle
+    /// connection; read-only queries prefer connections carrying no writes, where they do not wait behind
+    /// a commit. Within the preferred class, the busiest connection (the fullest groups).
+    enum Lane {
+        case any, reads, writes
+
+        /// Higher is preferred.
+        func rank(_ c: ConnectionSlot) -> Int {
+            switch self {
+            case .any: 0
+            case .reads: c.writes == 0 ? 1 : 0
+            case .writes: c.writes > 0 ? 2 : (c.shared == 0 ? 1 : 0)
+            }
+        }
     }
 
     func packing(_ packs: Bool) -> Int { packs ? configuration.packingDepth : 1 }
@@ -23,7 +41,7 @@ extension PoolStateMachine {
     /// Shared: `packed` is the busiest connection still under the packing depth
     /// (``PostgresPool/Configuration/packingDepth``; an idle one when that is 1), `spread` the least
     /// loaded one with room in its pipeline. Exclusive: `packed` is an idle connection.
-    func candidates(_ kind: LeaseKind, on loop: Int?, packing: Int) -> (packed: Int?, spread: Int?) {
+    func candidates(_ kind: LeaseKind, on loop: Int?, packing: Int, lane: Lane = .any) -> (packed: Int?, spread: Int?) {
         var packed: Int?
         var spread: Int?
         for i in connections.indices {
@@ -35,7 +53,12 @@ extension PoolStateMachine {
             case .shared:
                 guard !c.reserved, c.shared < configuration.maximumPipelineDepth else { continue }
                 if c.shared < packing {
-                    if packed == nil || c.shared > connections[packed!].shared { packed = i }
+                    if let p = packed {
+                        let (rank, best) = (lane.rank(c), lane.rank(connections[p]))
+                        if rank > best || (rank == best && c.shared > connections[p].shared) { packed = i }
+                    } else {
+                        packed = i
+                    }
                 } else if spread == nil || c.shared < connections[spread!].shared {
                     spread = i
                 }

@@ -30,12 +30,15 @@ public struct PoolStateMachine: Sendable {
         public var kind: LeaseKind
         /// Shared leases on the connection including this one (1 for an exclusive lease).
         public var depth: Int
+        /// Whether it was asked for a groupable write (counted in ``ConnectionSlot/writes``).
+        public var writes: Bool
 
-        public init(request: RequestID, connection: ConnectionID, kind: LeaseKind, depth: Int) {
+        public init(request: RequestID, connection: ConnectionID, kind: LeaseKind, depth: Int, writes: Bool = false) {
             self.request = request
             self.connection = connection
             self.kind = kind
             self.depth = depth
+            self.writes = writes
         }
     }
 
@@ -68,6 +71,8 @@ public struct PoolStateMachine: Sendable {
         var loop: Int?
         /// Whether the request may be packed (``PostgresPool/Configuration/packingDepth``).
         var packs: Bool
+        /// Whether it is for a groupable write (it packs onto a write lane).
+        var writes: Bool
     }
 
     let configuration: PostgresPool.Configuration
@@ -152,21 +157,25 @@ public struct PoolStateMachine: Sendable {
     /// rounded down, at least 1); a caller that borrowed another loop's connection has one opened for
     /// its own loop on those terms.
     ///
-    /// `packs` false (a statement that cannot join a read-only group) spreads a shared request as a
-    /// ``PostgresPool/Configuration/packingDepth`` of 1 would.
+    /// `packs` false (a statement that cannot join a group) spreads a shared request as a
+    /// ``PostgresPool/Configuration/packingDepth`` of 1 would. `writes` true (a groupable write, which
+    /// packs) prefers a connection already carrying writes, then an idle one; a packing request that does
+    /// not write prefers connections carrying none.
     public mutating func leaseRequested(
-        _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int? = nil, packs: Bool = true
+        _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int? = nil, packs: Bool = true,
+        writes: Bool = false
     ) -> [Action] {
         var actions: [Action] = []
-        leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs, into: &actions)
+        leaseRequested(
+            id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs, writes: writes, into: &actions)
         return actions
     }
 
-    /// ``leaseRequested(_:kind:now:deadline:loop:packs:)`` appending its actions to `actions`: the pool
+    /// ``leaseRequested(_:kind:now:deadline:loop:packs:writes:)`` appending its actions to `actions`: the pool
     /// passes a list it keeps, so a lease granted at once allocates no array.
     mutating func leaseRequested(
         _ id: RequestID, kind: LeaseKind, now: Duration, deadline: Duration, loop: Int?, packs: Bool,
-        into actions: inout [Action]
+        writes: Bool = false, into actions: inout [Action]
     ) {
         guard phase == .running else {
             actions.append(.failRequest(id, PostgresError(code: .poolShutdown, message: "the pool is shutting down")))
@@ -184,10 +193,10 @@ public struct PoolStateMachine: Sendable {
             return
         }
         // Never overtake a waiter of the same kind: it would have been served if it could.
-        if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop, packs: packs) {
+        if !waiters.contains(where: { $0.kind == kind }), let index = place(kind, loop: loop, packs: packs, writes: writes) {
             let full = connections[index].shared >= packing(packs)
             let borrowed = loop.map { connections[index].loop != $0 && loopHasRoom($0) } ?? false
-            actions.append(.lease(grant(id, kind: kind, at: index)))
+            actions.append(.lease(grant(id, kind: kind, at: index, writes: writes)))
             if kind == .shared, full || borrowed { actions += growIfUseful(now: now, loop: loop) }
             return
         }
@@ -200,7 +209,7 @@ public struct PoolStateMachine: Sendable {
                         message: "\(waiters.count) requests already wait for a connection (maximumWaiters)")))
             return
         }
-        waiters.append(Waiter(id: id, kind: kind, enqueued: now, deadline: deadline, loop: loop, packs: packs))
+        waiters.append(Waiter(id: id, kind: kind, enqueued: now, deadline: deadline, loop: loop, packs: packs, writes: writes))
         actions += rebalance(now: now)
     }
 
@@ -220,7 +229,9 @@ public struct PoolStateMachine: Sendable {
     public mutating func leaseReleased(_ lease: Lease, reusable: Bool = true, now: Duration) -> [Action] {
         guard let i = index(of: lease.connection) else { return [] }  // closed meanwhile
         switch lease.kind {
-        case .shared: connections[i].shared = max(0, connections[i].shared - 1)
+        case .shared:
+            connections[i].shared = max(0, connections[i].shared - 1)
+            if lease.writes { connections[i].writes = max(0, connections[i].writes - 1) }
         case .exclusive: connections[i].pinned = false
         }
         connections[i].lastActivity = now
@@ -348,15 +359,17 @@ public struct PoolStateMachine: Sendable {
 
     private func index(of id: ConnectionID) -> Int? { connections.firstIndex { $0.id == id } }
 
-    private mutating func grant(_ id: RequestID, kind: LeaseKind, at i: Int) -> Lease {
+    private mutating func grant(_ id: RequestID, kind: LeaseKind, at i: Int, writes: Bool = false) -> Lease {
+        let writes = writes && kind == .shared
         switch kind {
         case .shared:
             connections[i].shared += 1
+            if writes { connections[i].writes += 1 }
         case .exclusive:
             connections[i].pinned = true
             connections[i].reserved = false
         }
-        return Lease(request: id, connection: connections[i].id, kind: kind, depth: max(1, connections[i].shared))
+        return Lease(request: id, connection: connections[i].id, kind: kind, depth: max(1, connections[i].shared), writes: writes)
     }
 
     /// Serves waiters in arrival order wherever they fit, then rebalances.
@@ -365,9 +378,9 @@ public struct PoolStateMachine: Sendable {
         if phase == .running {
             var i = 0
             while i < waiters.count {
-                if let c = place(waiters[i].kind, loop: waiters[i].loop, packs: waiters[i].packs) {
+                if let c = place(waiters[i].kind, loop: waiters[i].loop, packs: waiters[i].packs, writes: waiters[i].writes) {
                     let w = waiters.remove(at: i)
-                    actions.append(.lease(grant(w.id, kind: w.kind, at: c)))
+                    actions.append(.lease(grant(w.id, kind: w.kind, at: c, writes: w.writes)))
                 } else {
                     i += 1
                 }

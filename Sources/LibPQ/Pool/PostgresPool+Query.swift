@@ -36,11 +36,12 @@ extension PostgresPool: PostgresQueryable {
         let deadline = timeout.map { clock.now + $0 }
         // Read-only queries pack (up to `packingDepth` per connection) into read-only groups, and so do
         // writes that may share a commit (see PostgresConfiguration.groupsWrites): fewer, larger groups.
-        let packs = query.isReadOnly || (connectionConfiguration.groupsWrites && PostgresQuery.isGroupableWrite(query.sql))
+        let writes = !query.isReadOnly && connectionConfiguration.groupsWrites && PostgresQuery.isGroupableWrite(query.sql)
+        let packs = query.isReadOnly || writes
         var retries = 0
         var retryUntil = deadline
         while true {
-            let leased = try await acquire(.shared, timeout: deadline.map { max(.zero, $0 - clock.now) }, packs: packs)
+            let leased = try await acquire(.shared, timeout: deadline.map { max(.zero, $0 - clock.now) }, packs: packs, writes: writes)
             metrics.depth.record(leased.leased.lease.depth)
             do {
                 let rows = try await leased.leased.connection.queryValidated(query, timeout: leased.remaining)
@@ -200,9 +201,9 @@ extension PostgresPool: PostgresQueryable {
     /// queued request is awaited.
     @inline(__always)
     nonisolated(nonsending) func acquire(
-        _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true
+        _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool = true, writes: Bool = false
     ) async throws -> Acquired {
-        switch try beginAcquire(kind, timeout: timeout, packs: packs) {
+        switch try beginAcquire(kind, timeout: timeout, packs: packs, writes: writes) {
         case .ready(let acquired): return acquired
         case .waiting(let waiting): return try await finishAcquire(waiting)
         }
@@ -211,13 +212,15 @@ extension PostgresPool: PostgresQueryable {
     /// Asks for a lease without suspending: granted at once (most calls), or queued.
     ///
     /// - Throws: what the pool refuses at once (`poolShutdown`, `queueFull`).
-    func beginAcquire(_ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool) throws -> Acquisition {
+    func beginAcquire(
+        _ kind: PoolStateMachine.LeaseKind, timeout: Duration?, packs: Bool, writes: Bool = false
+    ) throws -> Acquisition {
         let startNanoseconds = dependencies.clock.nowNanoseconds
         let start = Duration.nanoseconds(startNanoseconds)
         let limit = timeout.map { min($0, configuration.acquireTimeout) } ?? configuration.acquireTimeout
         let deadline = start + limit
         let id = requestIDs.wrappingAdd(1, ordering: .relaxed).newValue
-        guard let answer = requestLease(id, kind, deadline: deadline, packs: packs, now: start) else {
+        guard let answer = requestLease(id, kind, deadline: deadline, packs: packs, writes: writes, now: start) else {
             return .waiting(Waiting(id: id, deadline: deadline, timeout: timeout, startNanoseconds: startNanoseconds))
         }
         switch answer {
@@ -230,7 +233,7 @@ extension PostgresPool: PostgresQueryable {
         }
     }
 
-    /// Waits for a queued lease request (see ``beginAcquire(_:timeout:packs:)``).
+    /// Waits for a queued lease request (see ``beginAcquire(_:timeout:packs:writes:)``).
     nonisolated(nonsending) func finishAcquire(_ waiting: Waiting) async throws -> Acquired {
         // The deadline watcher starts before the first suspension, on the caller's executor.
         watchDeadline(waiting.deadline)

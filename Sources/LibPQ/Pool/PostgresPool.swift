@@ -383,7 +383,8 @@ public final class PostgresPool: Service, Sendable {
     /// Feeds a lease request to the state machine: returns its outcome when it is decided at once (a lease,
     /// or a refusal), nil when the request waits in the queue (see ``waitForLease(_:deadline:)``).
     func requestLease(
-        _ id: Machine.RequestID, _ kind: Machine.LeaseKind, deadline: Duration, packs: Bool, now: Duration
+        _ id: Machine.RequestID, _ kind: Machine.LeaseKind, deadline: Duration, packs: Bool, writes: Bool = false,
+        now: Duration
     ) -> Result<Leased, PostgresError>? {
         let loop = currentLoop
         let (answer, effects) = state.withLock { s in
@@ -391,7 +392,8 @@ public final class PostgresPool: Service, Sendable {
             // The kept list is taken out of the state while in use (no copy, and `s` stays free to change).
             var actions = s.actionBuffer
             s.actionBuffer = []
-            s.machine.leaseRequested(id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs, into: &actions)
+            s.machine.leaseRequested(
+                id, kind: kind, now: now, deadline: deadline, loop: loop, packs: packs, writes: writes, into: &actions)
             let effects = Self.resolve(actions, in: &s, requester: id, answer: &answer)
             actions.removeAll(keepingCapacity: true)
             s.actionBuffer = actions
@@ -437,7 +439,7 @@ public final class PostgresPool: Service, Sendable {
         }
     }
 
-    /// Waits for a queued lease request (see ``requestLease(_:_:deadline:packs:now:)``). Its deadline is
+    /// Waits for a queued lease request (see ``requestLease(_:_:deadline:packs:writes:now:)``). Its deadline is
     /// enforced by the pool's deadline watcher, which the caller starts first (``watchDeadline(_:)``).
     func waitForLease(_ id: Machine.RequestID) async throws -> Leased {
         try await withTaskCancellationHandler {

@@ -4,8 +4,9 @@ public import HummingbirdPostgresSessions
 public import LibPQ
 
 /// Settings of the example storefront server; ``fromEnvironment(_:)`` reads them from `HOST`, `PORT`,
-/// `TOKEN_METHOD` (`cookie`, `bearer` or `both`), `COOKIE_SECURE`, `SESSION_CLEANUP_SECONDS` and `SESSION_CACHE`
-/// (`on` or `off`).
+/// `TOKEN_METHOD` (`cookie`, `bearer` or `both`), `COOKIE_SECURE`, `SESSION_CLEANUP_SECONDS`, `SESSION_CACHE`
+/// (`on` or `off`) and `SESSION_EXECUTOR` (`default`, or `loop`: requests run on the pool's event loop, see
+/// `PostgresSessionConfiguration.taskExecutor`).
 public struct StorefrontConfiguration: Sendable {
     /// The address the server listens on. Default 127.0.0.1.
     public var host = "127.0.0.1"
@@ -64,6 +65,11 @@ public struct StorefrontConfiguration: Sendable {
         case "on", "1", "true", "": configuration.sessionCache = true
         case "off", "0", "false": configuration.sessionCache = false
         default: throw .init(name: "SESSION_CACHE", requirement: "on or off")
+        }
+        switch environment["SESSION_EXECUTOR"] ?? "default" {
+        case "default", "": configuration.sessions.taskExecutor = nil
+        case "loop": configuration.sessions.taskExecutor = PostgresEventLoop.default.taskExecutor
+        default: throw .init(name: "SESSION_EXECUTOR", requirement: "default or loop")
         }
         return configuration
     }
