@@ -69,9 +69,11 @@ public struct PostgresSessionConfiguration: Sendable {
     /// nil (the default) leaves them on the task Hummingbird runs them on; an executor, such as the
     /// pool's event loop (`PostgresEventLoop.default.taskExecutor`), makes the request's task prefer it,
     /// so that its queries are sent and answered on the loop's thread without a thread switch each, at
-    /// the cost of one switch onto the loop and one back per request. Measured in Benchmarks/RESULTS.md
-    /// (worth it only for handlers that make several queries). Only for handlers that never block: a
-    /// handler that blocks the loop's thread stalls every connection on it.
+    /// the cost of one switch onto the loop and one back per request. Measured (Benchmarks/RESULTS.md,
+    /// scripts/bench-http) for a handler that makes one query, it is slower: 0.74–0.79x the requests per
+    /// second from 16 to 256 connections, because those two switches cost more than the query's own; it
+    /// can only pay for handlers that make several queries (not measured). Only for handlers that never
+    /// block: a handler that blocks the loop's thread stalls every connection on it.
     public var taskExecutor: (any TaskExecutor)?
 
     /// Creates a configuration.
