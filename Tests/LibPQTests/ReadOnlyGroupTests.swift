@@ -7,27 +7,9 @@ import Testing
 /// still behave as if each ran alone.
 @Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
 struct ReadOnlyGroupTests {
-    /// Runs `count` queries concurrently as tasks on the connection's event loop, all started by one task
-    /// that runs there: they run in the same loop turn, so their queries are sent together.
-    private static func together<T: Sendable>(
-        _ count: Int, _ body: @escaping @Sendable (Int) async -> T
-    ) async -> [Int: T] {
-        let executor = PostgresEventLoop.default.taskExecutor
-        return await withTaskExecutorPreference(executor) {
-            await withTaskGroup(of: (Int, T).self) { group in
-                for i in 0..<count {
-                    group.addTask { (i, await body(i)) }
-                }
-                var results: [Int: T] = [:]
-                for await (i, value) in group { results[i] = value }
-                return results
-            }
-        }
-    }
-
     @Test func readOnlyQueriesSentTogetherShareOneReadOnlyTransaction() async throws {
         let c = try await TestDatabase.connect()
-        let results = await Self.together(32) { i -> Result<(Int64, String, String), PostgresError> in
+        let results = await inOneLoopTurn(32) { i -> Result<(Int64, String, String), PostgresError> in
             let q: PostgresQuery = "SELECT \(Int64(i)) * 2, now()::text, current_setting('transaction_read_only')"
             do {
                 return .success(try await c.query(q.readOnly())[0].decode((Int64, String, String).self))
@@ -53,7 +35,7 @@ struct ReadOnlyGroupTests {
             try await c.execute(script: "CREATE TABLE t (x int8)")
             let other = try await TestDatabase.connect(schema: schema)
             for round in 0..<3 {
-                let settings = await Self.together(8) { _ -> String? in
+                let settings = await inOneLoopTurn(8) { _ -> String? in
                     let q: PostgresQuery = "SELECT current_setting('transaction_read_only')"
                     return try? await other.query(q.readOnly())[0].decode(String.self, at: 0)
                 }
@@ -68,7 +50,7 @@ struct ReadOnlyGroupTests {
 
     @Test func withGroupingOffEveryQueryRunsAlone() async throws {
         let c = try await TestDatabase.connect { $0.groupsReadOnlyQueries = false }
-        let results = await Self.together(16) { i -> String? in
+        let results = await inOneLoopTurn(16) { i -> String? in
             let q: PostgresQuery = "SELECT now()::text, current_setting('transaction_read_only')"
             guard let (started, readOnly) = try? await c.query(q.readOnly())[0].decode((String, String).self) else { return nil }
             return readOnly == "off" ? started : nil
@@ -83,7 +65,7 @@ struct ReadOnlyGroupTests {
         let c = try await TestDatabase.connect()
         for round in 0..<5 {
             // Distinct SQL text per query, so skipped members include first-time prepares.
-            let results = await Self.together(24) { i -> Result<Int64, PostgresError> in
+            let results = await inOneLoopTurn(24) { i -> Result<Int64, PostgresError> in
                 let sql = i % 6 == 3
                     ? "SELECT 1 / ($1::int8 - $1::int8) AS r\(round)_\(i)"
                     : "SELECT $1::int8 * 2 AS r\(round)_\(i)"
@@ -112,7 +94,7 @@ struct ReadOnlyGroupTests {
             // In order: a failing group member, a member that prepares `unique` (skipped by the server, so
             // never prepared), then a plain statement with the same text right after the group, which finds
             // the name in the cache and executes it.
-            let results = await Self.together(3) { i -> Result<Int64, PostgresError> in
+            let results = await inOneLoopTurn(3) { i -> Result<Int64, PostgresError> in
                 var binds = PostgresBindings()
                 binds.append(Int64(i))
                 let q: PostgresQuery = switch i {
@@ -135,7 +117,7 @@ struct ReadOnlyGroupTests {
         try await TestDatabase.withSchema { c, schema in
             try await c.execute(script: "CREATE TABLE t (x int8)")
             let other = try await TestDatabase.connect(schema: schema)
-            let results = await Self.together(16) { i -> Result<Int, PostgresError> in
+            let results = await inOneLoopTurn(16) { i -> Result<Int, PostgresError> in
                 let q: PostgresQuery = i == 8 ? "INSERT INTO t VALUES (\(Int64(i)))" : "SELECT \(Int64(i))"
                 do {
                     return .success(try await other.query(q.readOnly()).count)
@@ -162,7 +144,7 @@ struct ReadOnlyGroupTests {
             try await c.execute(script: "CREATE TABLE t (x int8)")
             let other = try await TestDatabase.connect(schema: schema)
             // BEGIN and read-only queries leave in the same loop turn, before BEGIN's answer is in.
-            let results = await Self.together(12) { i -> Bool in
+            let results = await inOneLoopTurn(12) { i -> Bool in
                 let q: PostgresQuery = i == 0 ? "BEGIN" : PostgresQuery(stringLiteral: "SELECT 1").readOnly()
                 return (try? await other.query(q)) != nil
             }

@@ -8,24 +8,6 @@ import Testing
 /// own result, a failing write fails alone, and the others commit exactly once.
 @Suite(.enabled(if: TestDatabase.isConfigured, TestDatabase.skipMessage))
 struct WriteGroupTests {
-    /// Runs `count` bodies concurrently as tasks on the connection's event loop, started by one task that
-    /// runs there: their statements are submitted in the same loop turn, so they are sent together.
-    private static func together<T: Sendable>(
-        _ count: Int, _ body: @escaping @Sendable (Int) async -> T
-    ) async -> [Int: T] {
-        let executor = PostgresEventLoop.default.taskExecutor
-        return await withTaskExecutorPreference(executor) {
-            await withTaskGroup(of: (Int, T).self) { group in
-                for i in 0..<count {
-                    group.addTask { (i, await body(i)) }
-                }
-                var results: [Int: T] = [:]
-                for await (i, value) in group { results[i] = value }
-                return results
-            }
-        }
-    }
-
     private static func insert(_ c: PostgresConnection, _ id: Int64) async -> Result<Int64, PostgresError> {
         do {
             let rows = try await c.query("INSERT INTO t (id, xid) VALUES (\(id), txid_current()) RETURNING id * 10")
@@ -37,7 +19,7 @@ struct WriteGroupTests {
         try await TestDatabase.withSchema { c, schema in
             try await c.execute(script: "CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL)")
             let other = try await TestDatabase.connect(schema: schema)
-            let results = await Self.together(24) { i in await Self.insert(other, Int64(i)) }
+            let results = await inOneLoopTurn(24) { i in await Self.insert(other, Int64(i)) }
             for (i, result) in results { #expect(try result.get() == Int64(i) * 10) }
             let (rows, transactions) = try await c.query("SELECT count(*), count(DISTINCT xid) FROM t")[0].decode((Int64, Int64).self)
             #expect(rows == 24)
@@ -54,7 +36,7 @@ struct WriteGroupTests {
                 let base = Int64(round * 100)
                 // Members 3 and 11 of the first round collide with the rows already there; in every round the
                 // last member collides with the first (sent in the same group).
-                let results = await Self.together(16) { i in
+                let results = await inOneLoopTurn(16) { i in
                     await Self.insert(other, i == 15 ? base : (round == 0 ? Int64(i) : base + Int64(i)))
                 }
                 for (i, result) in results {
@@ -79,7 +61,7 @@ struct WriteGroupTests {
         try await TestDatabase.withSchema { c, schema in
             try await c.execute(script: "CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL)")
             let other = try await TestDatabase.connect(schema: schema) { $0.groupsWrites = false }
-            let results = await Self.together(16) { i in await Self.insert(other, Int64(i)) }
+            let results = await inOneLoopTurn(16) { i in await Self.insert(other, Int64(i)) }
             #expect(results.values.allSatisfy { (try? $0.get()) != nil })
             #expect(try await c.query("SELECT count(DISTINCT xid) FROM t")[0].decode(Int64.self, at: 0) == 16)
             await other.close()
