@@ -22,6 +22,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", exact: "2.14.0"),
     ],
     targets: [
+        // What both peers answer (the JSON body) and how they log, declared once.
+        .target(
+            name: "PeerSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
         // Hummingbird 2 serving `GET /session` either through postgres-nio's PostgresClient (the store's
         // lookup statement, SessionSQL.lookup) or from memory (no database: the HTTP ceiling).
         .executableTarget(
@@ -30,6 +35,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                "PeerSupport",
             ]
         ),
         // Vapor 4 with its own session system stored in PostgreSQL through Fluent.
@@ -39,6 +45,7 @@ let package = Package(
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                "PeerSupport",
             ]
         ),
     ]

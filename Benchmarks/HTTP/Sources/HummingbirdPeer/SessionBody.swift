@@ -1,22 +1,8 @@
 import Foundation
 import Hummingbird
+import PeerSupport
 
-/// The body of `GET /session`, shaped as the storefront's (Examples/Storefront, `SessionResponse`):
-/// `{"session":{"id":..,"kind":..,"expires":..,"user":..,"authenticationStrategy":..}}`, absent relations
-/// left out.
-struct SessionBody: ResponseEncodable {
-    struct Session: Codable {
-        var id: Int
-        var kind: String
-        var expires: String
-        var activeOrder: String?
-        var activeChannel: String?
-        var user: String?
-        var authenticationStrategy: String?
-    }
-
-    var session: Session
-}
+extension SessionBody: ResponseEncodable {}
 
 extension Request {
     /// The token of an `Authorization: Bearer <token>` header, or nil.

@@ -1,4 +1,5 @@
 import Foundation
+import PeerSupport
 import PostgresNIO
 
 /// The session store's lookup statement, run through postgres-nio's best path (a named prepared

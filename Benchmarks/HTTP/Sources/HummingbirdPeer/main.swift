@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PeerSupport
 import PostgresNIO
 import ServiceLifecycle
 
@@ -13,12 +14,7 @@ import ServiceLifecycle
 // MultiThreadedEventLoopGroup.singleton (one per core), which PostgresClient uses too.
 
 let environment = ProcessInfo.processInfo.environment
-let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = level
-    return handler
-}
+_ = bootstrapLogging(environment)
 let logger = Logger(label: "hummingbird-peer")
 let port = Int(environment["PORT"] ?? "") ?? 8080
 let router = Router()

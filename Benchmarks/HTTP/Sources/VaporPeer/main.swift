@@ -1,6 +1,7 @@
 import Fluent
 import FluentPostgresDriver
 import Foundation
+import PeerSupport
 import Vapor
 
 // Vapor 4 with its own session system stored in PostgreSQL through Fluent (`_fluent_sessions`), for the
@@ -13,27 +14,10 @@ import Vapor
 // CONNECTIONS_PER_LOOP (Fluent's maxConnectionsPerEventLoop; default Fluent's own, 1), LOG_LEVEL
 // (default warning). Event loops: Vapor's default, MultiThreadedEventLoopGroup.singleton (one per core).
 
-struct SessionBody: Content {
-    struct Session: Content {
-        var id: Int
-        var kind: String
-        var expires: String
-        var activeOrder: String?
-        var activeChannel: String?
-        var user: String?
-        var authenticationStrategy: String?
-    }
-
-    var session: Session
-}
+extension SessionBody: Content {}
 
 let environment = ProcessInfo.processInfo.environment
-let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = level
-    return handler
-}
+let level = bootstrapLogging(environment)
 guard let url = environment["DATABASE_URL"], let c = URLComponents(string: url), let host = c.host, let user = c.user else {
     fatalError("DATABASE_URL=postgres://user:password@host:port/database is required")
 }
