@@ -1,0 +1,80 @@
+import CLibPQ
+
+// Groups: when read-only and write groups may start, and how a finished request or write group is
+// settled (answered, or sent again). The pump and the result reader in ConnectionCore+Pipeline.swift use
+// these. Loop only, as everything there.
+extension ConnectionCore {
+    /// The statement each read-only group starts with: the server then refuses a member that writes
+    /// (SQLSTATE 25006), so no write is ever tied to another caller's statement. `transaction_read_only`
+    /// is reset when each transaction starts, so the setting ends with the group's implicit transaction at
+    /// its sync point (`SET LOCAL` would also work but warns outside a transaction block). A utility
+    /// statement answers with no row description and no row: cheaper to parse, for client and server,
+    /// than `SELECT set_config('transaction_read_only', 'on', true)`, which this guard replaced.
+    static let readOnlyGuard = PostgresQuery(unsafeSQL: "SET transaction_read_only = on")
+
+    /// Whether a read-only group may start now: grouping is on, no transaction block is open or being
+    /// opened (the guard would make it read-only), and the pipeline has room for the guard and two members.
+    ///
+    /// libpq reports the transaction status only while nothing is in flight (else `PQTRANS_ACTIVE`), so
+    /// the connection remembers whether it sent something that may have opened a block (`BEGIN`,
+    /// `START`, a script) and forgets it once libpq reports the session idle again.
+    func canStartGroup(_ conn: OpaquePointer) -> Bool {
+        guard configuration.groupsReadOnlyQueries, !groupingDisabled,
+            inflight.count + 3 <= configuration.maximumPipelineDepth
+        else { return false }
+        return outsideTransactionBlock(conn)
+    }
+
+    /// Whether a write this connection sent is still waiting for its commit (its sync point).
+    func writeCommitInFlight() -> Bool {
+        !heldWrites.isEmpty || inflight.contains { $0.isGroupableWrite }
+    }
+
+    /// Whether a write group may start now: write grouping is on, no transaction block is open or being
+    /// opened (the writes would join it), and the pipeline has room for two members.
+    func canStartWriteGroup(_ conn: OpaquePointer) -> Bool {
+        guard configuration.groupsWrites, inflight.count + 2 <= configuration.maximumPipelineDepth else { return false }
+        return outsideTransactionBlock(conn)
+    }
+
+    /// A request whose results are all in: sent again (at `resent`, in order) when the server skipped it
+    /// because an earlier member of its group failed, else finished.
+    func settle(_ head: Request, conn: OpaquePointer, resent: inout Int) {
+        if head.aborted {
+            guard head.continuation != nil else { return }  // its caller already gave up (timeout, cancel)
+            head.resetForResend()
+            pending.insert(head, at: resent)
+            resent += 1
+            groupResends.increment()
+        } else {
+            finish(head, conn: conn)
+        }
+    }
+
+    /// A write group's sync point arrived (`tail` is its last member): when every member succeeded, the
+    /// group committed and each member is answered. Otherwise its implicit transaction rolled back, so
+    /// none of the members took effect: each one whose caller still waits is sent again, alone (at
+    /// `resent`, in order), so that a failing write fails in a transaction of its own and the others
+    /// commit without it. A member whose caller cancelled meanwhile is then answered as cancelled before
+    /// it was sent (nothing of it remained).
+    func settleWriteGroup(tail: Request, conn: OpaquePointer, resent: inout Int) {
+        heldWrites.append(tail)
+        let members = heldWrites
+        heldWrites.removeAll(keepingCapacity: true)
+        let failed = members.contains { $0.error != nil || $0.aborted }
+        if !failed {
+            for member in members {
+                finish(member, conn: conn)
+                if case .ready = state {} else { return }
+            }
+            return
+        }
+        for member in members where member.continuation != nil {
+            member.resetForResend()
+            member.sendsAlone = true
+            pending.insert(member, at: resent)
+            resent += 1
+        }
+        writeGroupReruns.increment(by: members.count)
+    }
+}
