@@ -49,6 +49,10 @@ extension ConnectionCore {
     /// results are dropped when they come) and is cancelled on the server when the rules above allow it,
     /// now or when it reaches the head of the pipeline (`cancelHeadIfRequested`).
     func cancelOnLoop(_ request: Request) {
+        if inboxHolding, !pending.contains(where: { $0 === request }), !inflight.contains(where: { $0 === request }) {
+            drainInbox()  // it waits in the inbox, which answers it there as cancelled before it was sent
+            return
+        }
         if let i = pending.firstIndex(where: { $0 === request }) {
             pending.remove(at: i)
             completeUnsent(request)

@@ -25,6 +25,36 @@ extension ConnectionCore {
         return outsideTransactionBlock(conn)
     }
 
+    /// Sync points in flight at which read-only queries start to wait in the client: one group the server
+    /// works on and one queued behind it.
+    static let readOnlyHoldDepth = 2
+
+    /// Whether a read-only query at the head of `pending`, with no group open, waits in the client: read-only
+    /// grouping is on, no transaction block may be open, and ``readOnlyHoldDepth`` sync points are in flight.
+    ///
+    /// The server answers a connection's statements in order, so a query sent now would only queue there
+    /// behind both. Held, it goes out when the first of them is answered, while the server still works on
+    /// the second: it starts no later, but together with the read-only queries that arrived meanwhile, as
+    /// one group (one sync point, one transaction, one write each way) instead of one group each. Measured
+    /// with 16 and 64 callers: groups of 7 and 10 instead of 5.5 and 8, less CPU per query on both sides.
+    /// A held query that is cancelled or times out is answered at once, as never sent.
+    func holdsReadOnlyQueries() -> Bool {
+        guard configuration.groupsReadOnlyQueries, !groupingDisabled, !transactionMayBeOpen else { return false }
+        var syncPoints = 0
+        for r in inflight where r.syncAfter {
+            syncPoints += 1
+            if syncPoints == Self.readOnlyHoldDepth { return true }
+        }
+        return false
+    }
+
+    /// Marks the inbox as holding (``Inbox/holding``): submissions stop waking the loop until results come in.
+    func holdInbox() {
+        guard !inboxHolding else { return }
+        inboxHolding = true
+        inbox.withLock { $0.holding = true }
+    }
+
     /// Whether a write this connection sent is still waiting for its commit (its sync point).
     func writeCommitInFlight() -> Bool {
         !heldWrites.isEmpty || inflight.contains { $0.isGroupableWrite }

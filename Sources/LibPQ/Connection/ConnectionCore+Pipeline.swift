@@ -15,6 +15,9 @@ extension ConnectionCore {
     /// group's sync point; if any of them failed, the transaction rolled back and each member is sent
     /// again on its own (``settleWriteGroup(tail:conn:resent:)``).
     ///
+    /// While two sync points are in flight, read-only queries wait in the client and go out as one group
+    /// when the first is answered (``holdsReadOnlyQueries()``).
+    ///
     /// Nothing is sent while a cancel request is outstanding (the cancel fence, see
     /// `ConnectionCore+Cancel.swift`); the pump runs again when it lifts.
     func pump() {
@@ -76,6 +79,10 @@ extension ConnectionCore {
             if next.isReadOnlyQuery {
                 if groupTail != nil, groupIsWrite {
                     guard closeGroup() else { return }
+                }
+                if groupTail == nil, holdsReadOnlyQueries() {
+                    holdInbox()
+                    break
                 }
                 if groupTail != nil {
                     inGroup = true

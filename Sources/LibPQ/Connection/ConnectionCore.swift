@@ -87,7 +87,13 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         var requests: [Request] = []
         var scheduled = false
         var closedError: PostgresError?
+        /// Set by the loop while read-only queries wait in the client (``ConnectionCore/holdsReadOnlyQueries()``):
+        /// a request that arrives then would wait too, so it wakes no one; the loop takes it when the next
+        /// results come in. A request with a deadline still wakes the loop, which arms its timer.
+        var holding = false
     }
+    /// The loop's copy of `inbox.holding`, so that the loop takes the lock only when it changes.
+    @exclusivity(unchecked) var inboxHolding = false
     let inbox = Mutex(Inbox())
     /// Read without the loop: whether the connection still takes work.
     let isOpen = Atomic<Bool>(false)
@@ -135,7 +141,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         let outcome = inbox.withLock { inbox -> (schedule: Bool, closed: PostgresError?) in
             if let e = inbox.closedError { return (false, e) }
             inbox.requests.append(request)
-            if inbox.scheduled { return (false, nil) }
+            if inbox.scheduled || (inbox.holding && request.deadline == nil) { return (false, nil) }
             inbox.scheduled = true
             return (true, nil)
         }
@@ -181,9 +187,13 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
 
     // MARK: Loop
 
+    /// Moves what callers submitted into `pending` and sends what may go. Runs when a submission woke the
+    /// loop, and when results come in while the inbox holds requests.
     func drainInbox() {
+        inboxHolding = false
         let requests = inbox.withLock { inbox -> [Request] in
             inbox.scheduled = false
+            inbox.holding = false
             defer { inbox.requests.removeAll(keepingCapacity: true) }
             return inbox.requests
         }
@@ -214,7 +224,13 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
             break  // the socket is registered only once connected
         case .ready:
             if writable && wantsWrite { flush() }
-            if readable { readResults() }
+            if readable {
+                readResults()
+                if inboxHolding, case .ready = state {
+                    drainInbox()  // the requests that arrived while the inbox held, then the pump
+                    return
+                }
+            }
             if case .ready = state, !pending.isEmpty { pump() }
         case .closed:
             break
