@@ -65,7 +65,7 @@ extension BenchCommand {
         for (_, store) in stores { for token in tokens.prefix(200) { _ = try await store.session(forToken: token) } }
         say(
             "bench",
-            "lookup-miss, \(tokens.count) sessions, \(concurrency) tasks, \(connections) connections per pool, \(seconds) s per round")
+            "lookup-miss, \(tokens.count) sessions, \(concurrency) \(tasksDescription), \(connections) connections per pool, \(seconds) s per round")
         var figures: [String: [Figures]] = [:]
         for round in 1...2 {
             for (name, store) in stores {

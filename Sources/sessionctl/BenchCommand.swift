@@ -16,11 +16,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds per workload.") var seconds: Double = 3
     @Option(help: "Concurrent tasks.") var concurrency: Int = 16
     @Option(help: "Sessions loaded before measuring.") var sessions: Int = 20_000
-    @Option(help: "Pool connections.") var connections: Int = 4
-    @Option(help: "Event loops the pool's connections and the tasks are spread over (default: one per core, at most one per connection).")
+    @Option(help: "Pool connections (default: the pool's, 8).")
+    var connections: Int = PostgresPool.Configuration().maximumConnections
+    @Option(help: "Event loops the pool's connections are spread over (default: the pool's, 1; with --loop-executor, one per core, at most one per connection).")
     var loops: Int?
-    @Option(help: "Pool packingDepth: read-only lookups a connection takes before they spread.")
-    var packingDepth: Int = 8
+    @Option(help: "Pool packingDepth: queries a connection takes before they spread (default: the pool's, 16).")
+    var packingDepth: Int = PostgresPool.Configuration().packingDepth
+    @Flag(help: "Run the tasks on the pool's loops (the docs' recipe for code that never blocks) instead of as plain tasks on Swift's global executor, as a request handler runs.")
+    var loopExecutor = false
     @Option(help: "Also run the lookups through this URL (PgBouncer in front of DATABASE_URL's server), on the same data, and print the ratio. Needs DATABASE_URL.")
     var through: String?
 
@@ -46,10 +49,10 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// The shared epoll loops the pool and the tasks use: one per core unless `--loops` says otherwise,
-    /// and no more than connections (a loop without a connection of its own only borrows).
+    /// The epoll loops the pool uses: `--loops`, else the pool's default (one) for plain tasks, and one per
+    /// core (at most one per connection) for tasks on the loops.
     var eventLoops: [PostgresEventLoop] {
-        PostgresEventLoop.epollLoops(loops ?? PostgresEventLoop.loopCount(forConnections: connections))
+        PostgresEventLoop.epollLoops(loops ?? (loopExecutor ? PostgresEventLoop.loopCount(forConnections: connections) : 1))
     }
 
     func run() async throws {
@@ -98,7 +101,7 @@ struct BenchCommand: AsyncParsableCommand {
         for token in tokens { _ = try await cached.session(forToken: token) }
         say(
             "bench",
-            "\(tokens.count) sessions, \(concurrency) tasks on \(eventLoops.count) loop executor(s), \(connections) connections, \(seconds) s each")
+            "\(tokens.count) sessions, \(concurrency) \(tasksDescription), \(connections) connections, packing depth \(packingDepth), \(seconds) s each")
         let workloads: [(String, @Sendable (inout SystemRandomNumberGenerator) async throws -> Void)] = [
             ("lookup-miss", { rng in _ = try await uncached.session(forToken: tokens[Int.random(in: tokens.indices, using: &rng)]) }),
             ("lookup-hit", { rng in _ = try await cached.session(forToken: tokens[Int.random(in: tokens.indices, using: &rng)]) }),
@@ -108,6 +111,10 @@ struct BenchCommand: AsyncParsableCommand {
             let r = try await drive(op)
             say("bench", String(format: "%-12@ %9.0f ops/s  p50 %7.1f µs  p99 %7.1f µs  %6.2f µs CPU/op", name, r.opsPerSecond, r.p50, r.p99, r.cpu))
         }
+    }
+
+    var tasksDescription: String {
+        loopExecutor ? "tasks on \(eventLoops.count) loop executor(s)" : "plain tasks, \(eventLoops.count) loop(s)"
     }
 
     struct Figures {
@@ -124,8 +131,10 @@ struct BenchCommand: AsyncParsableCommand {
         let loops = eventLoops
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
             for task in 0..<concurrency {
-                // Task i runs on loop i mod loops, where the pool gives it a connection of that loop.
-                group.addTask(executorPreference: PostgresEventLoop.taskExecutor(forTask: task, spreadOver: loops)) {
+                // With --loop-executor, task i runs on loop i mod loops, where the pool gives it a connection
+                // of that loop; else on the global executor (no preference), as a request handler does.
+                let executor = loopExecutor ? PostgresEventLoop.taskExecutor(forTask: task, spreadOver: loops) : nil
+                group.addTask(executorPreference: executor) {
                     var rng = SystemRandomNumberGenerator()
                     var out: [Double] = []
                     while ContinuousClock.now < deadline {

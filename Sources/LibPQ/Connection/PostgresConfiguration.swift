@@ -41,7 +41,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// share one pipeline sync point. The server then runs such a group as one implicit transaction under
     /// `transaction_read_only` and answers it with one write instead of one per query (a lone read-only
     /// query is sent as any other). A member that fails fails alone: the members after it, which the
-    /// server skipped, are sent again. Turn it off for PgBouncer in statement mode, which refuses
+    /// server skipped, are sent again. While two sync points are in flight on the connection, read-only
+    /// queries wait in the client and go out as one group when the first is answered (they would queue
+    /// behind both at the server anyway). Turn it off for PgBouncer in statement mode, which refuses
     /// multi-statement transactions. Default true.
     public var groupsReadOnlyQueries: Bool = true
 
