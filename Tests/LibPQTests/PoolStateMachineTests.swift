@@ -168,6 +168,41 @@ import Testing
         #expect(h.slot(2)?.writes == 2 && h.slot(2)?.shared == 2)
     }
 
+    @Test func aLoneWriteGoesToAnIdleConnectionAndWritesGatherWhereAGroupForms() throws {
+        let h = PoolMachineHarness { $0.maximumConnections = 3; $0.maximumPipelineDepth = 8; $0.packingDepth = 4 }
+        // Connections 1 and 2 open and idle.
+        _ = h.request(.shared)
+        let read = h.establish(1).leases
+        let (_, spread) = h.request(.shared, packs: false)
+        #expect(spread.creates == [2])
+        h.establish(2)
+        h.release(try #require(read.first))
+        h.release(try #require(spread.leases.first))
+        #expect(h.slot(1)?.shared == 0 && h.slot(2)?.shared == 0)
+        // The first write takes an idle connection; the second does not wait behind its commit but takes
+        // the other idle one.
+        let (_, first) = h.request(.shared, writes: true)
+        let firstConnection = try #require(first.leases.first?.connection)
+        let (_, second) = h.request(.shared, writes: true)
+        let secondConnection = try #require(second.leases.first?.connection)
+        #expect(secondConnection != firstConnection)
+        #expect(second.creates.isEmpty)
+        // With no idle connection left, the third joins a lone write (it will wait for that commit) and
+        // the pool opens connection 3 for the next lone write.
+        let (_, third) = h.request(.shared, writes: true)
+        let thirdConnection = try #require(third.leases.first?.connection)
+        #expect([firstConnection, secondConnection].contains(thirdConnection))
+        #expect(third.creates == [3])
+        // Where two writes are, a group is forming: the next writes join it, ahead of the idle connection
+        // that just opened and of the other lone write.
+        h.establish(3)
+        for _ in 0..<2 {
+            #expect(h.request(.shared, writes: true).actions.leases.map(\.connection) == [thirdConnection])
+        }
+        #expect(h.slot(thirdConnection)?.writes == 4)
+        #expect(h.slot(3)?.shared == 0)
+    }
+
     @Test func onlyReadOnlyQueriesArePackedOtherStatementsSpread() throws {
         let h = PoolMachineHarness { $0.maximumConnections = 2; $0.maximumPipelineDepth = 8; $0.packingDepth = 4 }
         _ = h.request(.shared)

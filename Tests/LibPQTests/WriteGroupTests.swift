@@ -87,6 +87,32 @@ struct WriteGroupTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(1))) func aLoneWriteDoesNotWaitBehindAnotherCallersCommitWhileAConnectionIsIdle() async throws {
+        try await TestDatabase.withPool({ $0.minimumConnections = 2; $0.maximumConnections = 2 }) { pool, applicationName in
+            try await pool.execute(script: "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0); CREATE TABLE u (x int)")
+            #expect(await TestDatabase.eventually { pool.statistics.openConnections == 2 })
+            // A write that cannot finish: its row is locked by another session's transaction.
+            let blocker = try await TestDatabase.connect()
+            let schema = try await pool.query("SELECT current_schema()")[0].decode(String.self, at: 0)
+            try await blocker.execute(script: "BEGIN; SELECT * FROM \"\(schema)\".t WHERE id = 1 FOR UPDATE")
+            async let blocked: PostgresRows = pool.query("UPDATE t SET v = v + 1 WHERE id = 1")
+            let waiting = await TestDatabase.eventually {
+                let q: PostgresQuery = "SELECT count(*) FROM pg_stat_activity WHERE application_name = \(applicationName) AND wait_event_type = 'Lock'"
+                return (try? await blocker.query(q)[0].decode(Int64.self, at: 0)) == 1
+            }
+            try #require(waiting)
+            // Another caller's write takes the idle connection and commits at once, rather than waiting
+            // on the blocked write's connection for its commit.
+            try await pool.query("INSERT INTO u VALUES (1)")
+            let inserted = PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(schema)\".u")
+            #expect(try await blocker.query(inserted)[0].decode(Int64.self, at: 0) == 1)
+            try await blocker.execute(script: "ROLLBACK")
+            _ = try await blocked
+            #expect(try await pool.query("SELECT v FROM t WHERE id = 1")[0].decode(Int32.self, at: 0) == 1)
+            await blocker.close()
+        }
+    }
+
     @Test func isGroupableWriteReadsTheFirstKeyword() {
         #expect(PostgresQuery.isGroupableWrite("INSERT INTO t VALUES (1)"))
         #expect(PostgresQuery.isGroupableWrite("  update t SET x = 1"))

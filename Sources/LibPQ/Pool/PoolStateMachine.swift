@@ -197,7 +197,10 @@ public struct PoolStateMachine: Sendable {
             let full = connections[index].shared >= packing(packs)
             let borrowed = loop.map { connections[index].loop != $0 && loopHasRoom($0) } ?? false
             actions.append(.lease(grant(id, kind: kind, at: index, writes: writes)))
-            if kind == .shared, full || borrowed { actions += growIfUseful(now: now, loop: loop) }
+            // A write that had to join a lone committing write (no idle connection): open one, if the pool
+            // may, so that the next lone write commits at once there (see `Lane`).
+            let joinedLoneWrite = writes && packs && connections[index].writes == 2
+            if kind == .shared, full || borrowed || joinedLoneWrite { actions += growIfUseful(now: now, loop: loop) }
             return
         }
         guard waiters.count < configuration.maximumWaiters else {
