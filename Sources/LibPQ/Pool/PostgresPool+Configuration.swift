@@ -52,7 +52,10 @@ extension PostgresPool {
         /// connection when there is one, so concurrent queries run on as many server processes as
         /// possible: choose it when the database server has idle cores to spare and the latency of
         /// moderately concurrent queries matters more than its CPU. Other statements always spread.
-        /// Clamped to 1...``maximumPipelineDepth``.
+        /// Read-only queries prefer connections that carry no writes (they would wait behind a commit);
+        /// a write joins a connection where writes already wait for a commit (its group is forming), else
+        /// takes an idle connection, so a lone write never waits for another caller's commit while a
+        /// connection is idle. Clamped to 1...``maximumPipelineDepth``.
         public var packingDepth: Int = 16
 
         /// The delay before reconnecting after failed connection attempts.
