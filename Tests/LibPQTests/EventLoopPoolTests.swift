@@ -28,6 +28,18 @@ import Testing
         #expect(PostgresEventLoop.taskExecutor(forTask: 3, spreadOver: []) == nil)
     }
 
+    /// The loop's thread carries the loop's name where the system shows threads (`top -H`, `perf`), so a
+    /// profile tells it from Swift's executor threads. Foundation's `Thread.name` alone did not name it.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/thread-self/comm")))
+    func theLoopThreadCarriesTheLoopsName() async throws {
+        let loop = PostgresEventLoop.makeEpoll(name: "test-named-loop")
+        let executor = try #require(loop.taskExecutor)
+        let name = try await Task(executorPreference: executor) {
+            try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
+        }.value
+        #expect(name == "test-named-loop\n")
+    }
+
     @Test func theUsualLoopCountIsOnePerCoreButNoMoreThanConnections() {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         #expect(PostgresEventLoop.loopCount(forConnections: 1) == 1)

@@ -54,10 +54,7 @@ final class BlockingThreads: @unchecked Sendable {
         condition.signal()
         condition.unlock()
         if start {
-            let thread = Thread { [self] in work() }
-            thread.name = "\(name)-\(number)"
-            thread.stackSize = 512 << 10
-            thread.start()
+            startThread(named: "\(name)-\(number)", stackSize: 512 << 10) { [self] in work() }
         }
     }
 

@@ -41,10 +41,7 @@ final class EpollLoop: IOLoop, @unchecked Sendable {
         ev.events = EPOLLIN.rawValue
         ev.data.u64 = 0
         precondition(epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev) == 0, "epoll_ctl(eventfd) failed: errno \(errno)")
-        let thread = Thread { [self] in run() }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        startThread(named: name, stackSize: 1 << 20) { [self] in run() }
     }
 
     var inLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
