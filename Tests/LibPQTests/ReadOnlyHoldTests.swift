@@ -21,6 +21,7 @@ struct ReadOnlyHoldTests {
 
         static func make(_ configure: (inout PostgresConfiguration) -> Void = { _ in }) async throws -> Blocked {
             let c = try await TestDatabase.connect(configure)
+            await makeHoldingPay(c)
             let pid = try await c.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
             let blocker = try await TestDatabase.connect()
             let key = Int64.random(in: 1...Int64(Int32.max))
@@ -47,6 +48,18 @@ struct ReadOnlyHoldTests {
         func close() async {
             await c.close()
             await blocker.close()
+        }
+    }
+
+    /// The connection holds only while it measures the server's time per group at least a round trip
+    /// (`HoldTiming`). What it measures depends on how busy this machine is (a test run starts hundreds of
+    /// tests at once), so these tests set it: a round trip of 1 ns, a second per group. No answer comes in
+    /// while the tests hold (both sync points stay blocked), so nothing measured changes it meanwhile.
+    /// `HoldTimingServerTests` checks the measuring itself.
+    static func makeHoldingPay(_ c: PostgresConnection) async {
+        await c.core.onLoop { core in
+            core.holdTiming.roundTrip = 1
+            core.holdTiming.groupTime = 1_000_000_000
         }
     }
 
@@ -139,6 +152,21 @@ struct ReadOnlyHoldTests {
 
     @Test func withReadOnlyGroupingOffNothingIsHeld() async throws {
         let b = try await Blocked.make { $0.groupsReadOnlyQueries = false }
+        let third = Task { try await b.c.query(Blocked.stamp("third").readOnly()).count }
+        try await Self.waitUntilSent("'third'", on: b.c)
+        #expect(await Self.unsent(on: b.c).holding == false)
+        try await b.release()
+        #expect(try await third.value == 1)
+        _ = try await b.waiting.value
+        _ = try await b.second.value
+        await b.close()
+    }
+
+    /// Over a link whose round trip is longer than the server's time per group (another host, a pooler),
+    /// a held group would reach the server after it ran out of work: nothing is held.
+    @Test func aRoundTripLongerThanTheServersTimePerGroupHoldsNothing() async throws {
+        let b = try await Blocked.make()
+        await b.c.core.onLoop { core in core.holdTiming.roundTrip = 2_000_000_000 }
         let third = Task { try await b.c.query(Blocked.stamp("third").readOnly()).count }
         try await Self.waitUntilSent("'third'", on: b.c)
         #expect(await Self.unsent(on: b.c).holding == false)

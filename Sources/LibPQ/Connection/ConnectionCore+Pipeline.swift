@@ -23,6 +23,11 @@ extension ConnectionCore {
     func pump() {
         guard case .ready = state, let conn, !cancelOutstanding else { return }
         var sent = false
+        // For the hold's timing (`HoldTiming`): when this pump's sync points go out, and whether one went
+        // out with none ahead of it and without a `Parse` (its answer then times a round trip).
+        let now = monotonicNanoseconds()
+        var syncAhead = inflight.contains { $0.syncAfter }
+        var groupPrepared = false
         /// The last member of the read-only group being built, still without its sync point.
         var groupTail: Request?
         var groupMembers = 0
@@ -47,6 +52,10 @@ extension ConnectionCore {
                 shutdown(PostgresError(code: .connection, message: "libpq refused a pipeline sync: \(lastErrorMessage())"))
                 return false
             }
+            tail.syncSentAt = now
+            tail.timesRoundTrip = !syncAhead && !groupPrepared
+            syncAhead = true
+            groupPrepared = false
             return true
         }
         // `next` stays in `pending` until it is handed to libpq, so a failure on the way (which shuts the
@@ -101,6 +110,7 @@ extension ConnectionCore {
                         return
                     }
                     inflight.append(guardRequest)
+                    groupPrepared = guardRequest.sentPrepare
                     groupTail = guardRequest
                     groupIsWrite = false
                     inGroup = true
@@ -138,6 +148,11 @@ extension ConnectionCore {
                 if inGroup {
                     groupTail = next
                     groupMembers += 1
+                    if next.sentPrepare { groupPrepared = true }
+                } else {
+                    next.syncSentAt = now
+                    next.timesRoundTrip = !syncAhead && !next.sentPrepare
+                    syncAhead = true
                 }
                 sent = true
             } else {
@@ -312,6 +327,7 @@ extension ConnectionCore {
                 PQclear(result)
                 groupFailed = false
                 inflight.removeFirst()
+                holdTiming.answered(sentAt: head.syncSentAt, timesRoundTrip: head.timesRoundTrip, at: monotonicNanoseconds())
                 if head.inWriteGroup {
                     settleWriteGroup(tail: head, conn: conn, resent: &resent)
                 } else {

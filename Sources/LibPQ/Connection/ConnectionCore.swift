@@ -94,6 +94,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     }
     /// The loop's copy of `inbox.holding`, so that the loop takes the lock only when it changes.
     @exclusivity(unchecked) var inboxHolding = false
+    /// The round trip and the server's time per group, measured, for the read-only hold.
+    @exclusivity(unchecked) var holdTiming = HoldTiming()
     let inbox = Mutex(Inbox())
     /// Read without the loop: whether the connection still takes work.
     let isOpen = Atomic<Bool>(false)

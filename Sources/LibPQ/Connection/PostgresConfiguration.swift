@@ -43,8 +43,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// query is sent as any other). A member that fails fails alone: the members after it, which the
     /// server skipped, are sent again. While two sync points are in flight on the connection, read-only
     /// queries wait in the client and go out as one group when the first is answered (they would queue
-    /// behind both at the server anyway). Turn it off for PgBouncer in statement mode, which refuses
-    /// multi-statement transactions. Default true.
+    /// behind both at the server anyway), as long as the connection measures the server's time per group
+    /// at least its round trip (else the server would wait for them). Turn it off for PgBouncer in
+    /// statement mode, which refuses multi-statement transactions. Default true.
     public var groupsReadOnlyQueries: Bool = true
 
     /// Whether single-statement writes (`INSERT`, `UPDATE`, `DELETE`, not in a transaction block) that

@@ -63,6 +63,11 @@ final class Request: @unchecked Sendable {
     /// Whether its own sync point follows it. False for a read-only query sent in a group that shares the
     /// sync point of the group's last member (see `ConnectionCore.pump`).
     @exclusivity(unchecked) var syncAfter = true
+    /// When its sync point was sent (``monotonicNanoseconds()``; 0 when it has none yet), and whether
+    /// that answer times a round trip (sent with no other sync point in flight and no `Parse`): see
+    /// ``HoldTiming``.
+    @exclusivity(unchecked) var syncSentAt: UInt64 = 0
+    @exclusivity(unchecked) var timesRoundTrip = false
     /// libpq commands sent for it (`Parse` and/or `Execute`) whose results have not all been read yet.
     @exclusivity(unchecked) var commandsLeft = 0
     /// Whether its statement was skipped (`PGRES_PIPELINE_ABORTED`) because an earlier member of its group
@@ -124,6 +129,8 @@ final class Request: @unchecked Sendable {
         statementName = nil
         cacheKey = nil
         sentPrepare = false
+        syncSentAt = 0
+        timesRoundTrip = false
         resultCount = 0
         retried = true
     }
