@@ -23,11 +23,21 @@ extension ConnectionCore {
     func pump() {
         guard case .ready = state, let conn, !cancelOutstanding else { return }
         var sent = false
-        // For the hold's timing (`HoldTiming`): when this pump's sync points go out, and whether one went
-        // out with none ahead of it and without a `Parse` (its answer then times a round trip).
-        let now = monotonicNanoseconds()
-        var syncAhead = inflight.contains { $0.syncAfter }
+        // For the hold's timing (`HoldTiming`), taken when this pump's first sync point goes out (a pump
+        // that sends none reads no clock): when they go out, and whether one went out with none ahead of it
+        // and without a `Parse` (its answer then times a round trip).
+        var sendTime: UInt64 = 0
+        var syncAhead = false
         var groupPrepared = false
+        func stampSync(_ request: Request, prepared: Bool) {
+            if sendTime == 0 {
+                sendTime = monotonicNanoseconds()
+                syncAhead = inflight.contains { $0.syncAfter && $0 !== request }
+            }
+            request.syncSentAt = sendTime
+            request.timesRoundTrip = !syncAhead && !prepared
+            syncAhead = true
+        }
         /// The last member of the read-only group being built, still without its sync point.
         var groupTail: Request?
         var groupMembers = 0
@@ -52,9 +62,7 @@ extension ConnectionCore {
                 shutdown(PostgresError(code: .connection, message: "libpq refused a pipeline sync: \(lastErrorMessage())"))
                 return false
             }
-            tail.syncSentAt = now
-            tail.timesRoundTrip = !syncAhead && !groupPrepared
-            syncAhead = true
+            stampSync(tail, prepared: groupPrepared)
             groupPrepared = false
             return true
         }
@@ -150,9 +158,7 @@ extension ConnectionCore {
                     groupMembers += 1
                     if next.sentPrepare { groupPrepared = true }
                 } else {
-                    next.syncSentAt = now
-                    next.timesRoundTrip = !syncAhead && !next.sentPrepare
-                    syncAhead = true
+                    stampSync(next, prepared: next.sentPrepare)
                 }
                 sent = true
             } else {
