@@ -57,18 +57,12 @@ struct PoolIntegrationTests {
     }
 
     @Test func acquireTimesOutWhenEveryConnectionIsPinnedByATransaction() async throws {
-        try await TestDatabase.withPool({ $0.maximumConnections = 2; $0.acquireTimeout = .seconds(1) }) { pool, _ in
-            // Open both connections first, so the holders below never wait on a (slow, loaded) connect.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<2 {
-                    group.addTask {
-                        try await pool.withTransaction { tx in
-                            _ = try await tx.query("SELECT pg_sleep(0.05)")
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+        try await TestDatabase.withPool({
+            $0.minimumConnections = 2; $0.maximumConnections = 2; $0.acquireTimeout = .seconds(1)
+        }) { pool, _ in
+            // Both connections open before the holders start, so that no holder waits on a (slow, loaded) connect
+            // and meets the short acquire timeout meant for the caller below.
+            #expect(await TestDatabase.eventually { pool.statistics.openConnections == 2 })
             let latch = Latch()
             let holders = Task {
                 try await withThrowingTaskGroup(of: Void.self) { group in

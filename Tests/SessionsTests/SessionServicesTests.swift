@@ -44,9 +44,14 @@ struct SessionServicesTests {
             let mine = try await b.store.createAnonymousSession()
             _ = try await b.store.setActiveOrder(order, forToken: mine.token)
             _ = try await b.store.session(forToken: mine.token)
-            try await Task.sleep(for: .milliseconds(50))
+            // A barrier instead of a wait: A's change commits after B's, so B's listener (one connection, which
+            // gets notifications in commit order) has handled B's own by the time it evicts A's.
+            let later = try await f.store.createAnonymousSession()
+            _ = try await b.store.session(forToken: later.token)
+            try await f.store.invalidate(token: later.token)
+            #expect(await waitUntil(within: .seconds(2)) { !b.cache.contains(later.cacheKey) } != nil)
             #expect(b.cache.contains(mine.cacheKey))
-            #expect(b.store.statistics.remoteEvictions == 3)
+            #expect(b.store.statistics.remoteEvictions == 4)
             task.cancel()
             _ = await task.result
             await b.connection.close()
@@ -134,8 +139,9 @@ struct SessionServicesTests {
             for _ in 0..<5 { _ = try await f.store.createAnonymousSession() }
             f.clock.advance(by: 61)
             clock.advance(by: .seconds(599))
-            try await Task.sleep(for: .milliseconds(20))
-            #expect(passes.withLock { $0 } == [25])  // not yet
+            // Not yet: `advance` resumes due sleepers before it returns, and the service's is still registered.
+            #expect(clock.sleeperCount == 1)
+            #expect(passes.withLock { $0 } == [25])
             clock.advance(by: .seconds(1))
             #expect(await waitUntil(within: .seconds(10)) { passes.withLock { $0 } == [25, 5] && clock.sleeperCount == 1 } != nil)
             await group.triggerGracefulShutdown()
