@@ -87,6 +87,41 @@ struct WriteGroupTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(1))) func writesHeldBehindAGroupGoOutWhileItsCommitIsRunning() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            // A commit that waits for a lock the test holds: a deferred trigger runs at commit time.
+            let key = Int64.random(in: 1..<Int64.max)
+            try await c.execute(
+                script: """
+                    CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL);
+                    CREATE FUNCTION wait_at_commit() RETURNS trigger LANGUAGE plpgsql
+                        AS $$ BEGIN PERFORM pg_advisory_xact_lock(\(key)); RETURN NULL; END $$;
+                    CREATE CONSTRAINT TRIGGER t_commit AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED
+                        FOR EACH ROW EXECUTE FUNCTION wait_at_commit();
+                    """)
+            let other = try await TestDatabase.connect(schema: schema)
+            let pid = try await other.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
+            try await c.query("SELECT pg_advisory_lock(\(key))")
+            let group = Task { await inOneLoopTurn(2) { i in await Self.insert(other, Int64(i)) } }
+            // The group's statements are answered before its commit: only its sync point stays in flight.
+            let committing = await TestDatabase.eventually {
+                let q: PostgresQuery = "SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid) AND wait_event_type = 'Lock'"
+                return (try? await c.query(q)[0].decode(Int64.self, at: 0)) == 1 && other.queriesInFlight == 1
+            }
+            #expect(committing, "in flight: \(other.queriesInFlight)")
+            // A write arriving now goes out at once and queues at the server behind the commit.
+            let next = Task { await Self.insert(other, 100) }
+            #expect(await TestDatabase.eventually { other.queriesInFlight == 2 }, "in flight: \(other.queriesInFlight)")
+            try await c.query("SELECT pg_advisory_unlock(\(key))")
+            for (i, result) in await group.value { #expect(try result.get() == Int64(i) * 10) }
+            #expect(try await next.value.get() == 1000)
+            let xids = try await c.query("SELECT count(DISTINCT xid) FILTER (WHERE id < 100), count(DISTINCT xid) FROM t")[0]
+                .decode((Int64, Int64).self)
+            #expect(xids == (1, 2), "the group commits once, the later write in its own transaction")
+            await other.close()
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func aLoneWriteDoesNotWaitBehindAnotherCallersCommitWhileAConnectionIsIdle() async throws {
         try await TestDatabase.withPool({ $0.minimumConnections = 2; $0.maximumConnections = 2 }) { pool, applicationName in
             try await pool.execute(script: "CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t VALUES (1, 0); CREATE TABLE u (x int)")

@@ -56,6 +56,13 @@ extension ConnectionCore {
             } else {
                 groupSizes.record(groupMembers)
             }
+            if groupIsWrite && groupMembers > 1 {
+                // A flush request between the group's statements and its sync point: the server sends the
+                // statements' results before it commits, which tells the pump that only the commit is left
+                // (`writeStatementsInFlight`), so the next writes go out during the WAL flush. Should libpq
+                // refuse it, the results come with the sync point as without it: nothing else changes.
+                _ = PQsendFlushRequest(conn)
+            }
             groupMembers = 0
             tail.syncAfter = true
             guard PQpipelineSync(conn) == 1 else {
@@ -124,11 +131,11 @@ extension ConnectionCore {
                     inGroup = true
                 }
             } else if next.isGroupableWrite && !next.sendsAlone {
-                if groupTail == nil, configuration.groupsWrites, !transactionMayBeOpen, writeCommitInFlight() {
-                    // The server is committing this connection's last writes (waiting for its WAL flush,
-                    // during which it reads nothing else): the writes that arrive meanwhile wait here and
-                    // go out together when that commit is answered, as one group with one commit, instead
-                    // of queueing at the server as one transaction each.
+                if groupTail == nil, configuration.groupsWrites, !transactionMayBeOpen, writeStatementsInFlight() {
+                    // The server is running this connection's last writes: the writes that arrive meanwhile
+                    // wait here and go out together as one group with one commit, instead of queueing at
+                    // the server as one transaction each. They go out once the server has run those writes
+                    // and is committing them, so they reach it during its WAL flush and start right after.
                     break
                 }
                 if groupTail != nil, !groupIsWrite {
