@@ -54,13 +54,14 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// limits writes on a server with durable commits. Each caller still gets exactly its own outcome:
     /// members are answered only once the group has committed, and when any member fails (or the commit
     /// does) the transaction rolled back, so every member runs again on its own and the failing one gets
-    /// its error from that run. While a connection's group runs, the writes that arrive for it wait in the
-    /// client and go out as the next group once the server has run the statements and is committing them,
-    /// so they start as soon as that commit ends. A write's effects outside the database (a foreign table, `dblink`) would
+    /// its error from that run. A write's effects outside the database (a foreign table, `dblink`) would
     /// repeat then: turn it off if statements have such effects. A group holds its members' row locks until
     /// it commits, so writes that lock the same rows from several connections wait longer for each other
-    /// (a deadlock among groups is resolved by the server, and its members run again alone). Turn it off for
-    /// PgBouncer in statement mode, which refuses multi-statement transactions. Default true.
+    /// (a deadlock among groups is resolved by the server, and its members run again alone). While a
+    /// connection's group runs, the writes that arrive for it wait in the client and go out as the next
+    /// group once the server has run the group's statements and is committing them, so that they start as
+    /// soon as that commit ends. Turn it off for PgBouncer in statement mode, which refuses
+    /// multi-statement transactions. Default true.
     public var groupsWrites: Bool = true
 
     /// The `application_name` reported to the server when the string does not set one.
