@@ -87,37 +87,74 @@ struct WriteGroupTests {
         }
     }
 
+    /// Table `t` whose commits wait at a gate: a deferred trigger (it runs at commit time) takes the advisory
+    /// lock `gate + id` of each row inserted, so a session holding that lock holds the commit. Returns `gate`.
+    private static func gatedTable(_ c: PostgresConnection) async throws -> Int64 {
+        let gate = Int64.random(in: 1..<(Int64.max / 2))
+        try await c.execute(
+            script: """
+                CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL);
+                CREATE FUNCTION wait_at_commit() RETURNS trigger LANGUAGE plpgsql
+                    AS $$ BEGIN PERFORM pg_advisory_xact_lock(\(gate) + NEW.id); RETURN NULL; END $$;
+                CREATE CONSTRAINT TRIGGER t_commit AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED
+                    FOR EACH ROW EXECUTE FUNCTION wait_at_commit();
+                """)
+        return gate
+    }
+
+    /// Waits until `other`'s backend waits for a lock (a commit at the gate) with `inFlight` queries in flight
+    /// and none waiting in the client.
+    private static func committing(_ other: PostgresConnection, inFlight: Int, watcher c: PostgresConnection) async -> Bool {
+        await TestDatabase.eventually {
+            let q: PostgresQuery = "SELECT count(*) FROM pg_stat_activity WHERE pid = \(other.backendPID) AND wait_event_type = 'Lock'"
+            return (try? await c.query(q)[0].decode(Int64.self, at: 0)) == 1 && other.queriesInFlight == inFlight
+                && other.queriesWaiting == 0
+        }
+    }
+
     @Test(.timeLimit(.minutes(1))) func writesHeldBehindAGroupGoOutWhileItsCommitIsRunning() async throws {
         try await TestDatabase.withSchema { c, schema in
-            // A commit that waits for a lock the test holds: a deferred trigger runs at commit time.
-            let key = Int64.random(in: 1..<Int64.max)
-            try await c.execute(
-                script: """
-                    CREATE TABLE t (id int8 PRIMARY KEY, xid int8 NOT NULL);
-                    CREATE FUNCTION wait_at_commit() RETURNS trigger LANGUAGE plpgsql
-                        AS $$ BEGIN PERFORM pg_advisory_xact_lock(\(key)); RETURN NULL; END $$;
-                    CREATE CONSTRAINT TRIGGER t_commit AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED
-                        FOR EACH ROW EXECUTE FUNCTION wait_at_commit();
-                    """)
+            let gate = try await Self.gatedTable(c)
             let other = try await TestDatabase.connect(schema: schema)
-            let pid = try await other.query("SELECT pg_backend_pid()")[0].decode(Int32.self, at: 0)
-            try await c.query("SELECT pg_advisory_lock(\(key))")
+            try await c.query("SELECT pg_advisory_lock(\(gate) + 0), pg_advisory_lock(\(gate) + 1)")
             let group = Task { await inOneLoopTurn(2) { i in await Self.insert(other, Int64(i)) } }
             // The group's statements are answered before its commit: only its sync point stays in flight.
-            let committing = await TestDatabase.eventually {
-                let q: PostgresQuery = "SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid) AND wait_event_type = 'Lock'"
-                return (try? await c.query(q)[0].decode(Int64.self, at: 0)) == 1 && other.queriesInFlight == 1
-            }
-            #expect(committing, "in flight: \(other.queriesInFlight)")
+            #expect(await Self.committing(other, inFlight: 1, watcher: c), "in flight: \(other.queriesInFlight)")
             // A write arriving now goes out at once and queues at the server behind the commit.
             let next = Task { await Self.insert(other, 100) }
             #expect(await TestDatabase.eventually { other.queriesInFlight == 2 }, "in flight: \(other.queriesInFlight)")
-            try await c.query("SELECT pg_advisory_unlock(\(key))")
+            try await c.query("SELECT pg_advisory_unlock(\(gate) + 0), pg_advisory_unlock(\(gate) + 1)")
             for (i, result) in await group.value { #expect(try result.get() == Int64(i) * 10) }
             #expect(try await next.value.get() == 1000)
             let xids = try await c.query("SELECT count(DISTINCT xid) FILTER (WHERE id < 100), count(DISTINCT xid) FROM t")[0]
                 .decode((Int64, Int64).self)
             #expect(xids == (1, 2), "the group commits once, the later write in its own transaction")
+            await other.close()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func aLoneWriteThatOthersWaitedBehindIsAnsweredBeforeItsCommit() async throws {
+        try await TestDatabase.withSchema { c, schema in
+            let gate = try await Self.gatedTable(c)
+            let other = try await TestDatabase.connect(schema: schema)
+            try await c.query("SELECT pg_advisory_lock(\(gate) + 1), pg_advisory_lock(\(gate) + 2)")
+            // A lone write with no other write around: sent without a flush request, its statement is
+            // answered with its commit, so a write arriving while it commits waits in the client.
+            let first = Task { await Self.insert(other, 1) }
+            #expect(await Self.committing(other, inFlight: 1, watcher: c))
+            let second = Task { await Self.insert(other, 2) }
+            #expect(await TestDatabase.eventually { other.queriesWaiting == 1 }, "waiting: \(other.queriesWaiting)")
+            // The second goes out alone once the first commits; a write waited behind this connection's, so
+            // it is answered before its commit, and a third write goes out during that commit.
+            try await c.query("SELECT pg_advisory_unlock(\(gate) + 1)")
+            #expect(try await first.value.get() == 10)
+            #expect(await Self.committing(other, inFlight: 1, watcher: c))
+            let third = Task { await Self.insert(other, 3) }
+            #expect(await TestDatabase.eventually { other.queriesInFlight == 2 }, "in flight: \(other.queriesInFlight)")
+            try await c.query("SELECT pg_advisory_unlock(\(gate) + 2)")
+            #expect(try await second.value.get() == 20)
+            #expect(try await third.value.get() == 30)
+            #expect(try await c.query("SELECT count(DISTINCT xid) FROM t")[0].decode(Int64.self, at: 0) == 3)
             await other.close()
         }
     }

@@ -61,7 +61,7 @@ extension ConnectionCore {
                 // statements' results before it commits, which tells the pump that only the commit is left
                 // (`writeStatementsInFlight`), so the next writes go out during the WAL flush. Should libpq
                 // refuse it, the results come with the sync point as without it: nothing else changes.
-                _ = PQsendFlushRequest(conn)
+                tail.answeredBeforeCommit = PQsendFlushRequest(conn) == 1
             }
             groupMembers = 0
             tail.syncAfter = true
@@ -136,6 +136,7 @@ extension ConnectionCore {
                     // wait here and go out together as one group with one commit, instead of queueing at
                     // the server as one transaction each. They go out once the server has run those writes
                     // and is committing them, so they reach it during its WAL flush and start right after.
+                    writesWaited = true
                     break
                 }
                 if groupTail != nil, !groupIsWrite {
@@ -185,6 +186,7 @@ extension ConnectionCore {
         }
         guard closeGroup() else { return }
         inflightCount.store(inflight.count, ordering: .relaxed)
+        waitingCount.store(pending.count, ordering: .relaxed)
         if sent { flush() }
     }
 
@@ -232,6 +234,17 @@ extension ConnectionCore {
         if request.mayOpenTransaction { transactionMayBeOpen = true }
         request.syncAfter = sync
         request.commandsLeft = request.sentPrepare ? 2 : 1
+        request.answeredBeforeCommit = false
+        if ok, sync, request.isGroupableWrite {
+            // A write going out alone while others have been waiting behind this connection's writes gets
+            // a flush request too, as a group's last member does (`closeGroup`): the writes arriving behind
+            // it go out during its commit. A write with no others around (one caller) gets none: the
+            // answer would wake the loop twice for nothing.
+            if writesWaited, configuration.groupsWrites, !request.sendsAlone, !transactionMayBeOpen {
+                request.answeredBeforeCommit = PQsendFlushRequest(conn) == 1
+            }
+            writesWaited = false
+        }
         guard ok, !sync || PQpipelineSync(conn) == 1 else {
             if queuedSomething {
                 shutdown(PostgresError(code: .connection, message: "libpq refused part of a pipelined query: \(lastErrorMessage())"))

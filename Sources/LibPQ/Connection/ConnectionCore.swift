@@ -57,6 +57,9 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     @exclusivity(unchecked) var transactionMayBeOpen = false
     /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
     @exclusivity(unchecked) var groupingDisabled = false
+    /// Whether a write waited in the client behind this connection's last writes since a write last went
+    /// out alone: the next lone write is then sent with a flush request (see `send`), as a group is.
+    @exclusivity(unchecked) var writesWaited = false
     /// Members of the write group being answered whose results are in, waiting for its sync point.
     @exclusivity(unchecked) var heldWrites: [Request] = []
     /// ``readOnlyGuard``, held here: reading the static costs a lazy-initialisation check per group.
@@ -100,6 +103,8 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     /// Read without the loop: whether the connection still takes work.
     let isOpen = Atomic<Bool>(false)
     let inflightCount = Atomic<Int>(0)
+    /// `pending.count` after the last pump, for ``PostgresConnection/queriesWaiting``.
+    let waitingCount = Atomic<Int>(0)
     /// Results returned to callers and not yet freed.
     let openResults = ResultCounter()
     /// `psql.connection.read_only_group.size` (recorder): statements per read-only group sent.
@@ -319,6 +324,7 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
         inflight.removeAll()
         pending.removeAll()
         inflightCount.store(0, ordering: .relaxed)
+        waitingCount.store(0, ordering: .relaxed)
         for r in sent { complete(r, error: error.with(query: r.sql)) }
         for r in unsent { complete(r, error: error.with(query: r.sql).notSent()) }
         cancelHandle = nil  // freed when a cancel still being sent on a cancel thread is done with it

@@ -28,6 +28,11 @@ public final class PostgresConnection: Sendable {
     /// The number of queries sent and not yet answered.
     public var queriesInFlight: Int { core.inflightCount.load(ordering: .relaxed) }
 
+    /// The number of queries handed to the connection and not sent yet: waiting for room in the pipeline,
+    /// or held to go out together with the next group (see ``PostgresConfiguration/groupsWrites``). As of
+    /// the event loop's last pass over the connection.
+    public var queriesWaiting: Int { core.waitingCount.load(ordering: .relaxed) }
+
     /// The number of result sets this connection returned that are still held (each keeps its libpq
     /// result in memory until its last reference goes).
     public var openResults: Int { core.openResults.value.load(ordering: .relaxed) }

@@ -83,6 +83,10 @@ final class Request: @unchecked Sendable {
     @exclusivity(unchecked) var isGroupGuard = false
     /// Whether it was sent as a member of a write group (answered only once the group committed).
     @exclusivity(unchecked) var inWriteGroup = false
+    /// Whether a flush request follows its statement, before its sync point: the server answers the
+    /// statement before it commits, so once ``commandsLeft`` is 0 only the commit is left (see
+    /// `ConnectionCore.writeStatementsInFlight`).
+    @exclusivity(unchecked) var answeredBeforeCommit = false
     /// Whether it must be sent on its own: its write group rolled back, and it runs again alone.
     @exclusivity(unchecked) var sendsAlone = false
 
