@@ -53,15 +53,17 @@ extension ConnectionCore {
                     tail.inGroup = false
                     tail.inWriteGroup = false
                 }
-            } else {
-                groupSizes.record(groupMembers)
-            }
-            if groupIsWrite && groupMembers > 1 {
                 // A flush request between the group's statements and its sync point: the server sends the
                 // statements' results before it commits, which tells the pump that only the commit is left
-                // (`writeStatementsInFlight`), so the next writes go out during the WAL flush. Should libpq
-                // refuse it, the results come with the sync point as without it: nothing else changes.
-                tail.answeredBeforeCommit = PQsendFlushRequest(conn) == 1
+                // (`writeStatementsInFlight`), so the next writes go out during the WAL flush. A group of
+                // one is a lone write, which gets one only where writes have waited (see `send`). Should
+                // libpq refuse it, the results come with the sync point as without it: nothing else changes.
+                if groupMembers > 1 || writesWaited {
+                    tail.answeredBeforeCommit = PQsendFlushRequest(conn) == 1
+                }
+                writesWaited = false
+            } else {
+                groupSizes.record(groupMembers)
             }
             groupMembers = 0
             tail.syncAfter = true

@@ -57,8 +57,9 @@ final class ConnectionCore: IOHandler, @unchecked Sendable {
     @exclusivity(unchecked) var transactionMayBeOpen = false
     /// Set when a read-only group's guard failed: read-only queries then get sync points of their own.
     @exclusivity(unchecked) var groupingDisabled = false
-    /// Whether a write waited in the client behind this connection's last writes since a write last went
-    /// out alone: the next lone write is then sent with a flush request (see `send`), as a group is.
+    /// Whether a write waited in the client behind this connection's last writes since the last write or
+    /// write group went out: a write going out alone then gets a flush request, as a group of two or more
+    /// always does (`send`, `closeGroup` in `pump`).
     @exclusivity(unchecked) var writesWaited = false
     /// Members of the write group being answered whose results are in, waiting for its sync point.
     @exclusivity(unchecked) var heldWrites: [Request] = []
