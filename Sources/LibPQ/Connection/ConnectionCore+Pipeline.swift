@@ -53,15 +53,8 @@ extension ConnectionCore {
                     tail.inGroup = false
                     tail.inWriteGroup = false
                 }
-                // A flush request between the group's statements and its sync point: the server sends the
-                // statements' results before it commits, which tells the pump that only the commit is left
-                // (`writeStatementsInFlight`), so the next writes go out during the WAL flush. A group of
-                // one is a lone write, which gets one only where writes have waited (see `send`). Should
-                // libpq refuse it, the results come with the sync point as without it: nothing else changes.
-                if groupMembers > 1 || writesWaited {
-                    tail.answeredBeforeCommit = PQsendFlushRequest(conn) == 1
-                }
-                writesWaited = false
+                // A group of one is a lone write: it gets the flush request only where writes waited.
+                requestAnswerBeforeCommit(tail, conn: conn, always: groupMembers > 1)
             } else {
                 groupSizes.record(groupMembers)
             }
@@ -237,15 +230,9 @@ extension ConnectionCore {
         request.syncAfter = sync
         request.commandsLeft = request.sentPrepare ? 2 : 1
         request.answeredBeforeCommit = false
-        if ok, sync, request.isGroupableWrite {
-            // A write going out alone while others have been waiting behind this connection's writes gets
-            // a flush request too, as a group's last member does (`closeGroup`): the writes arriving behind
-            // it go out during its commit. A write with no others around (one caller) gets none: the
-            // answer would wake the loop twice for nothing.
-            if writesWaited, configuration.groupsWrites, !request.sendsAlone, !transactionMayBeOpen {
-                request.answeredBeforeCommit = PQsendFlushRequest(conn) == 1
-            }
-            writesWaited = false
+        if ok, sync, request.isGroupableWrite, configuration.groupsWrites, !request.sendsAlone, !transactionMayBeOpen {
+            // A write going out alone, with its own sync point (a group's last member gets it in `closeGroup`).
+            requestAnswerBeforeCommit(request, conn: conn, always: false)
         }
         guard ok, !sync || PQpipelineSync(conn) == 1 else {
             if queuedSomething {
