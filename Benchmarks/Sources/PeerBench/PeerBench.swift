@@ -61,8 +61,17 @@ struct Run: AsyncParsableCommand {
                 try NIOClient(url: url, maximumConnections: nioConnections ?? min(concurrency, 16))
             }
         let data = DataSet(sessions: sessions, orders: orders, channels: channels)
-        let r = try await measure(
-            c, workload: workload, concurrency: concurrency, data: data, warmup: warmup, seconds: seconds)
+        let r: CellResult
+        do {
+            r = try await measure(
+                c, workload: workload, concurrency: concurrency, data: data, warmup: warmup, seconds: seconds)
+        } catch {
+            // Close before the error ends the process: a connection the pool is still opening runs libpq
+            // (and OpenSSL) on another thread, and exiting under it crashed in OpenSSL's exit handlers
+            // (SIGSEGV instead of this error and exit status 1).
+            await c.close()
+            throw error
+        }
         await c.close()
         print(
             ResultLine(
