@@ -61,18 +61,19 @@ struct Run: AsyncParsableCommand {
                 try NIOClient(url: url, maximumConnections: nioConnections ?? min(concurrency, 16))
             }
         let data = DataSet(sessions: sessions, orders: orders, channels: channels)
-        let r: CellResult
+        let outcome: Result<CellResult, any Error>
         do {
-            r = try await measure(
-                c, workload: workload, concurrency: concurrency, data: data, warmup: warmup, seconds: seconds)
+            outcome = .success(
+                try await measure(
+                    c, workload: workload, concurrency: concurrency, data: data, warmup: warmup, seconds: seconds))
         } catch {
-            // Close before the error ends the process: a connection the pool is still opening runs libpq
-            // (and OpenSSL) on another thread, and exiting under it crashed in OpenSSL's exit handlers
-            // (SIGSEGV instead of this error and exit status 1).
-            await c.close()
-            throw error
+            outcome = .failure(error)
         }
+        // Closed on failure too, before the error ends the process: a connection the pool is still opening
+        // runs libpq (and OpenSSL) on another thread, and exiting under it crashed in OpenSSL's exit
+        // handlers (SIGSEGV instead of the error and exit status 1).
         await c.close()
+        let r = try outcome.get()
         print(
             ResultLine(
                 client: client.rawValue, workload: workload.rawValue, concurrency: concurrency,
